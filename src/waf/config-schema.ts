@@ -1,0 +1,48 @@
+/** `waf:` config section. Owned by the WAF filter; the root schema embeds it. */
+export interface WafExclusion {
+  /** Outbound route name / host, or `inbound` for the local app. */
+  route?: string;
+  spiffeId?: string;
+  pathPrefix?: string;
+  ruleIds?: number[];
+  tags?: string[];
+}
+
+export interface WafConfig {
+  mode?: 'block' | 'detect' | 'off';
+  rules?: string[];
+  crs?: string;
+  paranoia?: 1 | 2 | 3 | 4;
+  exclusions?: WafExclusion[];
+  requestBodyLimit?: number;
+  onBodyLimit?: 'reject' | 'partial';
+  inspectResponse?: boolean;
+}
+
+export const wafSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    mode: { enum: ['block', 'detect', 'off'], default: 'block' },
+    rules: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'SecLang rule files (globs allowed); default policies/waf/*.conf' },
+    crs: { type: 'string', minLength: 1, description: 'Directory of an OWASP CRS v4 checkout (its rules/ folder or its root)' },
+    paranoia: { type: 'integer', minimum: 1, maximum: 4, default: 1 },
+    exclusions: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          route: { type: 'string' },
+          spiffeId: { type: 'string' },
+          pathPrefix: { type: 'string' },
+          ruleIds: { type: 'array', items: { type: 'integer' } },
+          tags: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    requestBodyLimit: { type: 'integer', minimum: 0, description: 'Bytes of request body buffered for inspection' },
+    onBodyLimit: { enum: ['reject', 'partial'], default: 'reject', description: 'reject: 413; partial: inspect the first requestBodyLimit bytes' },
+    inspectResponse: { type: 'boolean', default: false, description: 'Run phases 3-4 on responses' },
+  },
+} as const;
