@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Registry } from 'prom-client';
+import type { Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import type { MeshguardConfig } from '../config/types.js';
 import type { ListenerKind, RequestContext } from './context.js';
@@ -71,6 +72,11 @@ export interface FilterBuildContext {
   onShutdown(fn: () => Promise<void>): void;
   /** Files this filter read; the sidecar watches them and reloads when one changes. */
   watch(file: string): void;
+  /**
+   * mTLS clients for the outbound routes (by route host), with our current certificate and the
+   * route's SPIFFE ID check; e.g. for shadow traffic. Undefined when no such route exists.
+   */
+  routeDispatcher(routeHost: string): Dispatcher | undefined;
 }
 
 export interface FilterFactory {
