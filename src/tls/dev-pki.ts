@@ -1,3 +1,5 @@
+// @peculiar/x509 resolves its ASN.1 services through tsyringe, which needs the Reflect metadata API.
+import 'reflect-metadata';
 import { webcrypto, randomBytes } from 'node:crypto';
 import { mkdir, writeFile, readFile, access } from 'node:fs/promises';
 import path from 'node:path';

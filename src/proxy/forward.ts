@@ -1,0 +1,363 @@
+import type { IncomingMessage, ServerResponse, IncomingHttpHeaders } from 'node:http';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { Logger } from '../log.js';
+import type { Snapshot } from '../snapshot.js';
+import type { CoreMetrics } from '../admin/core-metrics.js';
+import { RequestContext, type ListenerKind, type PeerIdentity, type Outcome } from './context.js';
+import type { FilterChain, Decision } from './chain.js';
+import type { Denial } from './filter.js';
+import { answer } from './answer.js';
+import { normalizePath, splitTarget } from './normalize.js';
+import { requestIdFrom } from './request-id.js';
+import { upstreamHeaders, downstreamHeaders, xfccValue } from './headers.js';
+import { UpstreamIdentityError } from './connector.js';
+
+/** Where the verified peer identity of an inbound TLS socket is kept (set at secureConnection). */
+export const PEER = Symbol('meshguard.peer');
+export type PeerSocket = { [PEER]?: PeerIdentity };
+
+/** Per-listener state the handler reads; one object, created once, so the hot path allocates little. */
+export interface ListenerRuntime {
+  readonly kind: ListenerKind;
+  readonly ourId: string;
+  readonly log: Logger;
+  readonly metrics: CoreMetrics;
+  /** The snapshot in force; read once per request. */
+  snapshot: Snapshot;
+  inflight: number;
+  draining: boolean;
+  /** Resolves waiters when inflight drops to 0 during a drain. */
+  onIdle: (() => void) | null;
+}
+
+function hostCount(raw: string[]): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i]!.length === 4 && raw[i]!.toLowerCase() === 'host') n++;
+  return n;
+}
+
+/** `payments:8080` → `payments`; `[::1]:80` → `::1`. */
+function hostOnly(authority: string): string {
+  if (authority.startsWith('[')) {
+    const end = authority.indexOf(']');
+    return (end > 0 ? authority.slice(1, end) : authority).toLowerCase();
+  }
+  const colon = authority.indexOf(':');
+  return (colon < 0 ? authority : authority.slice(0, colon)).toLowerCase();
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const cl = req.headers['content-length'];
+  if (cl !== undefined) return cl !== '0';
+  return req.headers['transfer-encoding'] !== undefined;
+}
+
+function denial(status: number, error: string, reason: string): Denial {
+  return { status, error, reason };
+}
+
+/** Reads up to `limit` bytes of the body: the prefix, whether the body ended within it, and the rest. */
+async function bufferPrefix(req: IncomingMessage, limit: number): Promise<{ prefix: Buffer; complete: boolean }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        cleanup();
+        const all = Buffer.concat(chunks);
+        // Put back what went past the limit so the forwarder sends it after the prefix.
+        if (all.length > limit) req.unshift(all.subarray(limit));
+        resolve({ prefix: all.subarray(0, limit), complete: false });
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve({ prefix: Buffer.concat(chunks), complete: true });
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onAborted = () => onError(new Error('client aborted'));
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('aborted', onAborted);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('aborted', onAborted);
+  });
+}
+
+/** The request body as it goes upstream: counted, tapped, after an optional already-read prefix. */
+async function* bodyStream(req: IncomingMessage, ctx: RequestContext, chain: FilterChain, prefix: Buffer | null): AsyncGenerator<Buffer> {
+  const taps = chain.requestTaps.length > 0;
+  if (prefix !== null && prefix.length > 0) {
+    ctx.bytesIn += prefix.length;
+    if (taps) chain.requestData(ctx, prefix);
+    yield prefix;
+  }
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    ctx.bytesIn += chunk.length;
+    if (taps) chain.requestData(ctx, chunk);
+    yield chunk;
+  }
+}
+
+function classify(err: unknown): { status: number; outcome: Outcome; error: string; reason: string; metric: string } {
+  const e = err as { code?: string; cause?: { code?: string }; name?: string };
+  if (err instanceof UpstreamIdentityError || e.cause instanceof UpstreamIdentityError) {
+    return { status: 502, outcome: 'upstream_identity', error: 'upstream_identity', reason: 'upstream identity not accepted for this route', metric: 'identity' };
+  }
+  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError || e.code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return { status: 504, outcome: 'upstream_timeout', error: 'upstream_timeout', reason: 'upstream did not answer in time', metric: 'timeout' };
+  }
+  const code = e.code ?? e.cause?.code ?? 'unknown';
+  if (code === 'ECONNREFUSED' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND') {
+    return { status: 503, outcome: 'upstream_error', error: 'upstream_unavailable', reason: 'upstream connection failed', metric: 'connect' };
+  }
+  if (typeof code === 'string' && code.startsWith('ERR_SSL')) {
+    return { status: 502, outcome: 'upstream_error', error: 'upstream_tls', reason: 'upstream TLS handshake failed', metric: 'tls' };
+  }
+  return { status: 502, outcome: 'upstream_error', error: 'upstream_error', reason: 'upstream request failed', metric: 'other' };
+}
+
+/**
+ * One request through one listener: validate and normalize, run the filter chain, forward with
+ * streaming and backpressure, pass the response back, log. Both listeners use it; they differ only
+ * in how the route is chosen and which identity headers are set.
+ */
+export async function handleRequest(rt: ListenerRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const startNs = process.hrtime.bigint();
+  const snap = rt.snapshot;
+  rt.inflight++;
+  const requestId = requestIdFrom(req.headers['x-meshguard-request-id']);
+  const chain = rt.kind === 'inbound' ? snap.inbound : snap.outbound;
+
+  const target = req.url ?? '/';
+  const { path: rawPath, query } = splitTarget(target);
+  const norm = normalizePath(rawPath);
+  const authority = req.headers.host ?? '';
+  const peer = rt.kind === 'inbound' ? ((req.socket as unknown as PeerSocket)[PEER] ?? null) : null;
+  const ctx = new RequestContext({
+    requestId,
+    listener: rt.kind,
+    req,
+    peer,
+    ourIdentity: rt.ourId,
+    path: norm.ok ? norm.path : rawPath,
+    query,
+    authority,
+    startNs,
+  });
+
+  try {
+    if (rt.draining) res.shouldKeepAlive = false;
+    // Ambiguities a proxy must refuse rather than guess (Node accepts a duplicate Host).
+    let bad: string | null = null;
+    if (!norm.ok) bad = norm.reason;
+    else if (hostCount(req.rawHeaders) !== 1) bad = 'exactly one Host header is required';
+    else if (rt.kind === 'inbound' && peer === null) bad = 'no verified peer identity';
+    if (bad !== null) {
+      rt.metrics.badRequests.inc({ listener: rt.kind, reason: bad === 'exactly one Host header is required' ? 'host' : 'target' });
+      return finishDenied(rt, ctx, res, snap, 'proxy', denial(400, 'bad_request', bad), 'bad_request', true);
+    }
+
+    let dispatcher: Dispatcher;
+    if (rt.kind === 'outbound') {
+      const entry = snap.routes.get(hostOnly(authority));
+      if (!entry) return finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', `no route for host ${hostOnly(authority)}`), 'not_found', hasBody(req));
+      ctx.route = entry.info;
+      dispatcher = entry.dispatcher;
+    } else {
+      if (!snap.app) return finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', 'no inbound app'), 'not_found', hasBody(req));
+      ctx.route = snap.app.info;
+      dispatcher = snap.app.dispatcher;
+    }
+
+    let decision: Decision | undefined = chain.empty ? undefined : await chain.requestHeaders(ctx);
+    if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', hasBody(req));
+
+    let body: AsyncGenerator<Buffer> | Buffer | null = null;
+    let contentLength = req.headers['content-length'];
+    if (hasBody(req)) {
+      const limit = chain.empty ? 0 : chain.requestBufferSize(ctx);
+      if (limit > 0) {
+        const { prefix, complete } = await bufferPrefix(req, limit);
+        decision = await chain.requestBody(ctx, prefix, complete);
+        if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !complete);
+        if (complete) {
+          ctx.bytesIn = prefix.length;
+          if (chain.requestTaps.length > 0 && prefix.length > 0) chain.requestData(ctx, prefix);
+          body = prefix;
+          contentLength = String(prefix.length);
+        } else {
+          body = bodyStream(req, ctx, chain, prefix);
+        }
+      } else {
+        body = bodyStream(req, ctx, chain, null);
+      }
+    }
+
+    const headers = upstreamHeaders({
+      rawHeaders: req.rawHeaders,
+      connection: req.headers.connection,
+      host: authority,
+      requestId,
+      remoteAddress: ctx.remoteAddress,
+      proto: rt.kind === 'inbound' ? 'https' : 'http',
+      xfcc: peer ? xfccValue(rt.ourId, peer.certSha256, peer.spiffeId) : undefined,
+      contentLength,
+    });
+
+    ctx.upstream = ctx.route.endpoints[0];
+    ctx.upstreamStartNs = process.hrtime.bigint();
+    let up: Dispatcher.ResponseData;
+    try {
+      up = await dispatcher.request({
+        method: req.method as Dispatcher.HttpMethod,
+        path: query ? `${ctx.path}?${query}` : ctx.path,
+        headers,
+        // undici streams async iterables with backpressure; its typings only list Readable.
+        body: body as Readable | Buffer | null,
+        headersTimeout: snap.upstreamTimeoutMs,
+        bodyTimeout: 0,
+      });
+    } catch (err) {
+      if (req.destroyed && !res.writableEnded && res.socket?.destroyed) {
+        ctx.outcome = 'client_aborted';
+        return;
+      }
+      const c = classify(err);
+      rt.metrics.upstreamErrors.inc({ listener: rt.kind, reason: c.metric });
+      ctx.denyDetail = (err as Error).message;
+      if (c.outcome === 'upstream_identity') rt.log.warn({ requestId, route: ctx.route.name, err: (err as Error).message }, 'upstream identity refused');
+      return finishDenied(rt, ctx, res, snap, 'upstream', denial(c.status, c.error, c.reason), c.outcome, !req.complete);
+    }
+    ctx.responseStartNs = process.hrtime.bigint();
+    ctx.responseHeaders = up.headers as IncomingHttpHeaders;
+    await respond(rt, ctx, chain, res, snap, up);
+  } catch (err) {
+    if (!res.headersSent && !res.destroyed) {
+      rt.log.error({ requestId, err: (err as Error).message }, 'request failed inside the proxy');
+      finishDenied(rt, ctx, res, snap, 'proxy', denial(500, 'internal_error', 'the proxy failed to handle this request'), 'upstream_error', true);
+    } else {
+      ctx.outcome = ctx.outcome === 'ok' ? 'client_aborted' : ctx.outcome;
+      res.destroy();
+    }
+  } finally {
+    complete(rt, ctx, chain, snap, res);
+  }
+}
+
+async function respond(rt: ListenerRuntime, ctx: RequestContext, chain: FilterChain, res: ServerResponse, snap: Snapshot, up: Dispatcher.ResponseData): Promise<void> {
+  const upHeaders = up.headers as IncomingHttpHeaders;
+  let decision = chain.empty ? undefined : chain.responseHeaders(ctx, up.statusCode, upHeaders);
+  if (decision) {
+    up.body.destroy();
+    return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !ctx.req.complete);
+  }
+  const limit = chain.empty ? 0 : chain.responseBufferSize(ctx);
+  if (limit > 0) {
+    const { prefix, complete, rest } = await bufferResponse(up.body, limit);
+    decision = await chain.responseBody(ctx, prefix, complete);
+    if (decision) {
+      rest?.destroy();
+      return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !ctx.req.complete);
+    }
+    const out = downstreamHeaders(upHeaders, ctx.requestId);
+    res.writeHead(up.statusCode, out);
+    ctx.status = up.statusCode;
+    if (prefix.length) {
+      ctx.bytesOut += prefix.length;
+      chain.responseData(ctx, prefix);
+      res.write(prefix);
+    }
+    if (rest) await pipeStreaming(ctx, chain, rest, res);
+    else res.end();
+    return;
+  }
+  res.writeHead(up.statusCode, downstreamHeaders(upHeaders, ctx.requestId));
+  ctx.status = up.statusCode;
+  await pipeStreaming(ctx, chain, up.body, res);
+}
+
+async function pipeStreaming(ctx: RequestContext, chain: FilterChain, body: Readable, res: ServerResponse): Promise<void> {
+  const taps = chain.responseTaps.length > 0;
+  body.on('data', (chunk: Buffer) => {
+    ctx.bytesOut += chunk.length;
+    if (taps) chain.responseData(ctx, chunk);
+  });
+  try {
+    await pipeline(body, res);
+  } catch {
+    ctx.outcome = res.writableFinished ? ctx.outcome : 'client_aborted';
+  }
+}
+
+async function bufferResponse(body: Readable, limit: number): Promise<{ prefix: Buffer; complete: boolean; rest: Readable | null }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size > limit) {
+      const all = Buffer.concat(chunks);
+      // The iterator was left early; the stream is paused with the rest unread.
+      body.unshift(all.subarray(limit));
+      return { prefix: all.subarray(0, limit), complete: false, rest: body };
+    }
+  }
+  return { prefix: Buffer.concat(chunks), complete: true, rest: null };
+}
+
+function finishDenied(rt: ListenerRuntime, ctx: RequestContext, res: ServerResponse, snap: Snapshot, by: string, d: Denial, outcome: Outcome, close: boolean): void {
+  ctx.outcome = outcome;
+  ctx.status = d.status;
+  ctx.deniedBy = by;
+  if (d.detail) ctx.denyDetail = d.detail;
+  if (outcome === 'denied') rt.metrics.denials.inc({ listener: rt.kind, filter: by });
+  answer(res, ctx.requestId, d, snap.showDenyDetail, close || rt.draining);
+}
+
+function complete(rt: ListenerRuntime, ctx: RequestContext, chain: FilterChain, snap: Snapshot, res: ServerResponse): void {
+  ctx.endNs = process.hrtime.bigint();
+  if (ctx.status === 0) ctx.status = res.statusCode;
+  rt.metrics.requests.inc({ listener: rt.kind, status: String(ctx.status) });
+  rt.metrics.duration.observe({ listener: rt.kind }, Number(ctx.endNs - ctx.startNs) / 1e9);
+  if (!chain.empty) chain.completed(ctx, (filter, err) => rt.log.error({ filter, err: (err as Error).message }, 'filter onComplete failed'));
+  if (snap.accessLog) {
+    rt.log.info(
+      {
+        type: 'access',
+        requestId: ctx.requestId,
+        listener: ctx.listener,
+        peer: ctx.peer?.spiffeId,
+        method: ctx.method,
+        path: ctx.path,
+        authority: ctx.authority,
+        status: ctx.status,
+        bytesIn: ctx.bytesIn,
+        bytesOut: ctx.bytesOut,
+        durationMs: Math.round(Number(ctx.endNs - ctx.startNs) / 1e3) / 1e3,
+        upstream: ctx.upstream,
+        route: ctx.route?.name,
+        outcome: ctx.outcome,
+        ...(ctx.deniedBy ? { deniedBy: ctx.deniedBy, denyDetail: ctx.denyDetail } : {}),
+        ...(ctx.rbac ? { rbac: ctx.rbac } : {}),
+        ...(ctx.waf ? { waf: ctx.waf } : {}),
+      },
+      'access',
+    );
+  }
+  rt.inflight--;
+  if (rt.inflight === 0 && rt.onIdle) rt.onIdle();
+}
