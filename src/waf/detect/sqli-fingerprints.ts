@@ -1,0 +1,74 @@
+// Our knowledge set: fingerprint shapes that only an injection produces. Written as patterns over
+// token classes and expanded into exact and prefix sets once at load:
+//   `[abc]` is one of the classes a, b, c; a trailing `*` means "starts with".
+// Each line names the attack family it covers. Tuned against our own attack and benign lists
+// (test/unit/waf-detect) and the CRS regression tests of rules 942100/942101.
+
+const PATTERNS: readonly string[] = [
+  // Boolean break-out after a closed string or number: ' or 1=1, ' and 'a'='a, 1 or 1=1
+  's&[1sv(fE]*', 's&n[o(&;]*', 's&o*', 's&k*', 's&t*',
+  's)&*', 's))&*', 's)))&*', 's)&*',
+  '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*', '1)&*', '1))&*',
+  'n&1[c;]', 'n&f(*', 'v&*',
+  // Arithmetic or concatenation with a call right after the break-out: '+sleep(5)+', ' sleep(5) '
+  'sf(*', 'sof(*', 'so(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf', 'sono*', 'son[&;c]*',
+  // UNION based: anything with union followed by select, in any of the five positions
+  'UE*', 'U(E*', '?UE*', '?U(E*', '??UE*', '??U(E*', '???UE', '???U(',
+  // Stacked queries and statement starts: '; drop table, 1; exec, ); select
+  's;[ETkf]*', '1;[ETkf]*', ');[ET]*', 's);[ET]*', ';[ET]*', '1);[ET]*',
+  // Sub-selects and statements at the very start
+  '(E[1f(vok]*', 'E[fv(]*', 'Eo[kn,]*', 'E1,*', 'E1k*', 'Ek*', 'En,*', 'Enk*',
+  // Function calls that only SQL makes: sleep(5), benchmark(..), extractvalue(..)
+  'f(*', '1f(*',
+  // Time/Tsql statements: '; waitfor delay, ') waitfor delay, shutdown--
+  'T*', 's)T*', 'sT*', '1T*', '1)T*', 's;T*', '1;T*',
+  // Comments ending a break-out: admin'--, admin')#
+  'sc', 's)c', 's))c', 's)))c', 'snc', 's;c', '1;c', 's&c', 'soc',
+  // Order/group by probing: ' order by 1--, 1 group by 2
+  's[B)]B*', 'sB[1nf(]*', '1B[1nf(]*', '1)B*',
+  // Collate tricks and conditional execution: ' collate, 1 and if(..)
+  's[A]*', '1A*',
+];
+
+const CLASSES = 'kUETBAftn1vso&c(),;:{}\\X?';
+
+const exact = new Set<string>();
+const prefix = new Set<string>();
+
+function expand(pattern: string): string[] {
+  const parts: string[][] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '[') {
+      const end = pattern.indexOf(']', i);
+      parts.push([...pattern.slice(i + 1, end)]);
+      i = end;
+    } else if (c === '?') {
+      parts.push([...CLASSES]);
+    } else {
+      parts.push([c]);
+    }
+  }
+  let acc = [''];
+  for (const p of parts) acc = acc.flatMap((a) => p.map((c) => a + c));
+  return acc;
+}
+
+for (const raw of PATTERNS) {
+  const isPrefix = raw.endsWith('*');
+  const body = isPrefix ? raw.slice(0, -1) : raw;
+  for (const fp of expand(body)) (isPrefix ? prefix : exact).add(fp);
+}
+
+/** Whether a fingerprint is one of the known attack shapes. */
+export function isAttackFingerprint(fp: string): boolean {
+  if (fp.includes('X')) return true;
+  if (exact.has(fp)) return true;
+  for (let i = 1; i <= fp.length; i++) if (prefix.has(fp.slice(0, i))) return true;
+  return false;
+}
+
+/** Sizes of the expanded knowledge set (for docs and tests). */
+export function knowledgeSetSize(): { exact: number; prefix: number } {
+  return { exact: exact.size, prefix: prefix.size };
+}

@@ -1,0 +1,94 @@
+import { T, type Token, type TokenType } from './sqli-token.js';
+import { SqlTokenizer, isUnaryOperator, type TokenizerOptions } from './sqli-tokenizer.js';
+import { classifyPair } from './sqli-words.js';
+
+// Folding turns the raw token stream into at most FINGERPRINT_LEN tokens that describe the shape of
+// the input's start: comments between tokens vanish (they are whitespace to SQL), two-word keywords
+// merge, adjacent string literals concatenate, unary operators drop, and `value op value` collapses
+// to one value (so `1=1`, `'a'='a'` and `2010-01-01` all read as a single value). Only the start of
+// the input matters: an injection has to make sense right where it enters the query.
+
+export const FINGERPRINT_LEN = 5;
+/** Raw tokens examined per context; bounds the work whatever the input. */
+export const MAX_RAW_TOKENS = 100;
+
+const VALUE = new Set<TokenType>([T.NUMBER, T.STRING, T.VARIABLE]);
+/** Tokens after which an operator is a prefix (unary) operator. */
+const UNARY_BEFORE = new Set<TokenType>([T.LPAREN, T.LOGIC, T.OPERATOR, T.COMMA, T.STATEMENT, T.KEYWORD, T.SEMICOLON]);
+const OPERAND = new Set<TokenType>([T.NUMBER, T.STRING, T.VARIABLE, T.BAREWORD, T.FUNCTION, T.LPAREN]);
+
+export interface Folded {
+  fingerprint: string;
+  tokens: Token[];
+  /** The input ended inside or right after a trailing comment. */
+  trailingComment: boolean;
+}
+
+export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
+  const tz = new SqlTokenizer(input, { quote });
+  const out: Token[] = [];
+  let lastWasComment = false;
+  let sawEnd = false;
+  for (let n = 0; n < MAX_RAW_TOKENS; n++) {
+    const t = tz.next();
+    if (t === null) {
+      sawEnd = true;
+      break;
+    }
+    if (t.type === T.COMMENT) {
+      lastWasComment = true;
+      continue;
+    }
+    lastWasComment = false;
+    push(out, t);
+    if (t.type === T.EVIL) break;
+    // Folds only touch the last two tokens, so once seven are out the first five are final.
+    if (out.length >= FINGERPRINT_LEN + 2) break;
+  }
+  const tokens = out.slice(0, FINGERPRINT_LEN);
+  const trailingComment = sawEnd && lastWasComment;
+  if (trailingComment && tokens.length < FINGERPRINT_LEN) {
+    tokens.push({ type: T.COMMENT, val: '', open: '', closed: true, pos: input.length });
+  }
+  return { fingerprint: tokens.map((t) => t.type).join(''), tokens, trailingComment };
+}
+
+function push(out: Token[], t: Token): void {
+  const last = out[out.length - 1];
+  // Two-word keywords: `union all`, `order by`, `waitfor delay`.
+  if (last && isWordToken(last) && isWordToken(t)) {
+    const merged = classifyPair(last.val, t.val);
+    if (merged) {
+      out[out.length - 1] = { ...last, type: merged, val: `${last.val} ${t.val}` };
+      return;
+    }
+  }
+  // 'a' 'b' is one string to SQL.
+  if (last && last.type === T.STRING && t.type === T.STRING) return;
+  if (OPERAND.has(t.type)) {
+    // Drop prefix operators: -1, not 1, !x.
+    while (out.length > 0) {
+      const op = out[out.length - 1]!;
+      if (!isUnaryOperator(op)) break;
+      const before = out[out.length - 2];
+      if (before && !UNARY_BEFORE.has(before.type)) break;
+      out.pop();
+    }
+    // value op value -> value
+    if (VALUE.has(t.type) && out.length >= 2) {
+      const op = out[out.length - 1]!;
+      const left = out[out.length - 2]!;
+      if (op.type === T.OPERATOR && VALUE.has(left.type)) {
+        out.pop();
+        return;
+      }
+    }
+  }
+  out.push(t);
+}
+
+function isWordToken(t: Token): boolean {
+  if (t.open !== '' || t.type === T.STRING || t.type === T.VARIABLE || t.type === T.NUMBER) return false;
+  const c = t.val.charCodeAt(0);
+  return (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}

@@ -1,0 +1,24 @@
+import { fold } from './sqli-fold.js';
+import { isAttackFingerprint } from './sqli-fingerprints.js';
+
+// @detectSQLi: the input is read three ways — as SQL on its own, and as the rest of a SQL string
+// literal opened by ' or by " (the query the value lands in supplied the opening quote). If any
+// reading folds to a known attack shape, it is an injection. The quoted readings only run when the
+// input contains that quote: without one, a value cannot leave the string.
+
+export interface SqliResult {
+  match: boolean;
+  /** Fingerprint of the matching reading, or of the plain reading when none matched. */
+  fingerprint: string;
+}
+
+export function detectSQLi(input: string): SqliResult {
+  const plain = fold(input, '');
+  if (isAttackFingerprint(plain.fingerprint)) return { match: true, fingerprint: plain.fingerprint };
+  for (const quote of ["'", '"'] as const) {
+    if (!input.includes(quote)) continue;
+    const f = fold(input, quote);
+    if (isAttackFingerprint(f.fingerprint)) return { match: true, fingerprint: f.fingerprint };
+  }
+  return { match: false, fingerprint: plain.fingerprint };
+}

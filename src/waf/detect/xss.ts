@@ -1,0 +1,88 @@
+import { HtmlStart, scanHtml, type HtmlEvent } from './html-tokenizer.js';
+import { CODE_ATTRS, CODE_SCHEMES, DANGEROUS_TAGS, URL_ATTRS } from './xss-lists.js';
+
+// @detectXSS: the input is read as HTML five ways — as page text, and as the rest of an attribute
+// value that was opened without quotes, with ', with " and with ` (old IE). Any reading that yields
+// a dangerous element, an event-handler or code attribute, a code URL, a markup declaration or a
+// conditional comment is XSS.
+
+const STARTS = [HtmlStart.Data, HtmlStart.ValueUnquoted, HtmlStart.ValueSingle, HtmlStart.ValueDouble, HtmlStart.ValueBacktick];
+
+export function detectXSS(input: string): boolean {
+  if (input.length === 0) return false;
+  for (const start of STARTS) {
+    if (start === HtmlStart.ValueSingle && !input.includes("'")) continue;
+    if (start === HtmlStart.ValueDouble && !input.includes('"')) continue;
+    if (start === HtmlStart.ValueBacktick && !input.includes('`')) continue;
+    // Outside a tag, only markup starts something.
+    if (start === HtmlStart.Data && !input.includes('<')) continue;
+    const inTag = start === HtmlStart.Data;
+    if (scanHtml(input, start, (e) => isDangerous(e, inTag))) return true;
+  }
+  return false;
+}
+
+function isDangerous(e: HtmlEvent, fromData: boolean): boolean {
+  switch (e.kind) {
+    case 'tag':
+      return isDangerousTag(e.name);
+    case 'attr':
+      return isDangerousAttr(e.name, e.hasValue, e.value, fromData);
+    case 'comment':
+      // IE conditional comments and backticks run or break out of markup.
+      return e.text.includes('[if') || e.text.includes('<![endif') || e.text.includes('`') || e.text.startsWith('?import');
+    case 'decl': {
+      const t = e.text.toLowerCase();
+      return t.startsWith('doctype') || t.startsWith('entity') || t.startsWith('element') || t.startsWith('attlist') || t.startsWith('[cdata[');
+    }
+  }
+}
+
+function isDangerousTag(name: string): boolean {
+  // Namespaced names (x:script) are the element after the prefix to an XML-aware browser.
+  const colon = name.lastIndexOf(':');
+  const local = colon === -1 ? name : name.slice(colon + 1);
+  if (DANGEROUS_TAGS.has(local)) return true;
+  return local.startsWith('xsl') || local.startsWith('svg') || local.startsWith('script');
+}
+
+function isDangerousAttr(rawName: string, hasValue: boolean, value: string, fromData: boolean): boolean {
+  const name = rawName.startsWith('=') ? rawName.slice(1) : rawName;
+  // Event handlers. Outside a real tag (attribute-value starts) a bare word like "online" is text,
+  // so there it needs a value to count.
+  if (name.length > 2 && name.charCodeAt(0) === 0x6f && name.charCodeAt(1) === 0x6e && isLetter(name.charCodeAt(2))) {
+    if (fromData || hasValue) return true;
+  }
+  if (!hasValue && !fromData) return false;
+  if (CODE_ATTRS.has(name) || name.startsWith('xmlns:')) return fromData || hasValue;
+  if (URL_ATTRS.has(name) && hasValue) return isCodeUrl(value);
+  return false;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
+}
+
+/** Whether a URL's scheme runs code; browsers ignore whitespace and control chars in the scheme. */
+export function isCodeUrl(value: string): boolean {
+  let scheme = '';
+  for (let i = 0; i < value.length && scheme.length < 16; i++) {
+    const c = value.charCodeAt(i);
+    if (c <= 0x20) continue;
+    scheme += value[i]!.toLowerCase();
+    if (c === 0x3a) break;
+  }
+  for (const sch of CODE_SCHEMES) {
+    if (scheme === sch) {
+      if (sch === 'data:') return !isInertDataUrl(value);
+      return true;
+    }
+  }
+  return false;
+}
+
+/** data: URLs of raster images cannot run script. */
+function isInertDataUrl(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  return v.startsWith('data:image/') && !v.startsWith('data:image/svg');
+}
