@@ -1,3 +1,5 @@
+import { T, type Token } from './sqli-token.js';
+
 // Our knowledge set: fingerprint shapes that only an injection produces. Written as patterns over
 // token classes and expanded into exact and prefix sets once at load:
 //   `[abc]` is one of the classes a, b, c; a trailing `*` means "starts with".
@@ -6,24 +8,24 @@
 
 const PATTERNS: readonly string[] = [
   // Boolean break-out after a closed string or number: ' or 1=1, ' and 'a'='a, 1 or 1=1
-  's&[1sv(fE]*', 's&n[o(&;]*', 's&o*', 's&k*', 's&t*',
+  's&[1sv(fE]*', 's&n[o(&;]*', 's&o[1sv(f]*',
   's)&*', 's))&*', 's)))&*', 's)&*',
   '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*', '1)&*', '1))&*',
   'n&1[c;]', 'n&f(*', 'v&*',
   // Arithmetic or concatenation with a call right after the break-out: '+sleep(5)+', ' sleep(5) '
-  'sf(*', 'sof(*', 'so(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf', 'sono*', 'son[&;c]*',
+  'sf(*', 'sof(*', 'so(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf',
   // UNION based: anything with union followed by select, in any of the five positions
   'UE*', 'U(E*', '?UE*', '?U(E*', '??UE*', '??U(E*', '???UE', '???U(',
   // Stacked queries and statement starts: '; drop table, 1; exec, ); select
   's;[ETkf]*', '1;[ETkf]*', ');[ET]*', 's);[ET]*', ';[ET]*', '1);[ET]*',
   // Sub-selects and statements at the very start
-  '(E[1f(vok]*', 'E[fv(]*', 'Eo[kn,]*', 'E1,*', 'E1k*', 'Ek*', 'En,*', 'Enk*',
+  '(E[1f(vok]*', 'E[fv]*', 'E(E*', 'E(f*', 'E(1*', 'E(v*', 'Eo[kn,]*', 'E1,*', 'E1k*',
   // Function calls that only SQL makes: sleep(5), benchmark(..), extractvalue(..)
-  'f(*', '1f(*',
+  'f(1)', 'f(1)c', 'f(1);', 'f(1),', 'f(1,*', 'f(f*', 'f(E*', 'f(v*', 'f(s)', 'f(s,*', 'f()', 'f(1o*', '1f(*',
   // Time/Tsql statements: '; waitfor delay, ') waitfor delay, shutdown--
-  'T*', 's)T*', 'sT*', '1T*', '1)T*', 's;T*', '1;T*',
+  'T[s1v(;]*', 'Tc', 's)T*', 'sT*', '1T*', '1)T*', 's;T*', '1;T*',
   // Comments ending a break-out: admin'--, admin')#
-  'sc', 's)c', 's))c', 's)))c', 'snc', 's;c', '1;c', 's&c', 'soc',
+  'sc', 's)c', 's))c', 's)))c', 's;c', '1;c', 's&c', 'soc',
   // Order/group by probing: ' order by 1--, 1 group by 2
   's[B)]B*', 'sB[1nf(]*', '1B[1nf(]*', '1)B*',
   // Collate tricks and conditional execution: ' collate, 1 and if(..)
@@ -58,6 +60,17 @@ for (const raw of PATTERNS) {
   const isPrefix = raw.endsWith('*');
   const body = isPrefix ? raw.slice(0, -1) : raw;
   for (const fp of expand(body)) (isPrefix ? prefix : exact).add(fp);
+}
+
+/**
+ * Shapes that need the operator's text: a string closed and followed by a bitwise or concatenation
+ * operator (`" | cmd`, `'^sleep(5)^'`) is an expression continuing after the break-out. Other
+ * operators after a closing quote are common in text (`5' - 6"`), these two are not.
+ */
+export function isAttackTokens(tokens: readonly Token[]): boolean {
+  if (tokens.length < 3) return false;
+  const [a, b, c] = tokens as [Token, Token, Token];
+  return a.type === T.STRING && b.type === T.OPERATOR && (b.val === '|' || b.val === '^') && 'n1fvs('.includes(c.type);
 }
 
 /** Whether a fingerprint is one of the known attack shapes. */

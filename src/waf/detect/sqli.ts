@@ -1,5 +1,5 @@
 import { fold } from './sqli-fold.js';
-import { isAttackFingerprint } from './sqli-fingerprints.js';
+import { isAttackFingerprint, isAttackTokens } from './sqli-fingerprints.js';
 
 // @detectSQLi: the input is read three ways — as SQL on its own, and as the rest of a SQL string
 // literal opened by ' or by " (the query the value lands in supplied the opening quote). If any
@@ -18,7 +18,7 @@ export function detectSQLi(input: string): SqliResult {
   for (const quote of ["'", '"'] as const) {
     if (!input.includes(quote)) continue;
     const f = fold(input, quote);
-    if (isAttackFingerprint(f.fingerprint)) return { match: true, fingerprint: f.fingerprint };
+    if (isAttackFingerprint(f.fingerprint) || isAttackTokens(f.tokens)) return { match: true, fingerprint: f.fingerprint };
   }
   return { match: false, fingerprint: plain.fingerprint };
 }

@@ -1,5 +1,5 @@
 import { HtmlStart, scanHtml, type HtmlEvent } from './html-tokenizer.js';
-import { CODE_ATTRS, CODE_SCHEMES, DANGEROUS_TAGS, URL_ATTRS } from './xss-lists.js';
+import { CODE_ATTRS, CODE_SCHEMES, DANGEROUS_TAGS, EVENT_HANDLERS, URL_ATTRS } from './xss-lists.js';
 
 // @detectXSS: the input is read as HTML five ways — as page text, and as the rest of an attribute
 // value that was opened without quotes, with ', with " and with ` (old IE). Any reading that yields
@@ -48,13 +48,13 @@ function isDangerousTag(name: string): boolean {
 
 function isDangerousAttr(rawName: string, hasValue: boolean, value: string, fromData: boolean): boolean {
   const name = rawName.startsWith('=') ? rawName.slice(1) : rawName;
-  // Event handlers. Outside a real tag (attribute-value starts) a bare word like "online" is text,
-  // so there it needs a value to count.
+  // Event handlers. Outside a real tag (attribute-value readings) a word like "online" is text, so
+  // there it has to be a handler browsers know and carry a value.
   if (name.length > 2 && name.charCodeAt(0) === 0x6f && name.charCodeAt(1) === 0x6e && isLetter(name.charCodeAt(2))) {
-    if (fromData || hasValue) return true;
+    if (fromData || (hasValue && EVENT_HANDLERS.has(name))) return true;
   }
   if (!hasValue && !fromData) return false;
-  if (CODE_ATTRS.has(name) || name.startsWith('xmlns:')) return fromData || hasValue;
+  if (CODE_ATTRS.has(name)) return true;
   if (URL_ATTRS.has(name) && hasValue) return isCodeUrl(value);
   return false;
 }
