@@ -33,7 +33,7 @@ export class MockKmsClient implements KmsClient {
   async sign(req: SignRequest): Promise<SignResult> {
     const headers: Record<string, string> = { 'idempotency-key': req.idempotencyKey };
     const id = this.identity;
-    const useMtls = id !== undefined && id.notAfter.getTime() > Date.now() + 1000;
+    const useMtls = id !== undefined && id.notAfter.getTime() > Date.now();
     if (!useMtls) {
       if (!this.opts.tokenFile) throw new KmsError('unauthorized', 'no valid SVID to renew with and no tokenFile for the first issuance');
       headers['authorization'] = `Bearer ${(await readToken(this.opts.tokenFile))}`;
