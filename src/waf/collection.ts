@@ -1,0 +1,64 @@
+import type { Entry } from './types.js';
+
+/**
+ * A key/value collection (ARGS_GET, REQUEST_HEADERS, TX...). Keys keep their case for reporting
+ * and are looked up case-insensitively, as ModSecurity does. A key may hold several values
+ * (repeated arguments or headers), kept in arrival order.
+ */
+export class Collection {
+  private readonly byKey = new Map<string, Entry[]>();
+  private flat: Entry[] | undefined = [];
+
+  add(key: string, value: string): void {
+    const lk = key.toLowerCase();
+    const list = this.byKey.get(lk);
+    const e = { key, value };
+    if (list) list.push(e);
+    else this.byKey.set(lk, [e]);
+    this.flat = undefined;
+  }
+
+  /** Replaces every value of `key` with one. */
+  set(key: string, value: string): void {
+    const lk = key.toLowerCase();
+    const list = this.byKey.get(lk);
+    if (list && list.length === 1) {
+      list[0]!.value = value;
+      return;
+    }
+    this.byKey.set(lk, [{ key, value }]);
+    this.flat = undefined;
+  }
+
+  /** First value of a lower-case key. */
+  first(lkey: string): string | undefined {
+    return this.byKey.get(lkey)?.[0]?.value;
+  }
+
+  get(lkey: string): readonly Entry[] {
+    return this.byKey.get(lkey) ?? EMPTY;
+  }
+
+  delete(lkey: string): void {
+    if (this.byKey.delete(lkey)) this.flat = undefined;
+  }
+
+  clear(): void {
+    this.byKey.clear();
+    this.flat = [];
+  }
+
+  get size(): number {
+    return this.entries().length;
+  }
+
+  entries(): readonly Entry[] {
+    if (this.flat) return this.flat;
+    const out: Entry[] = [];
+    for (const list of this.byKey.values()) for (const e of list) out.push(e);
+    this.flat = out;
+    return out;
+  }
+}
+
+const EMPTY: readonly Entry[] = [];

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import RE2 from 're2';
+import type { OperatorFn } from '../types.js';
+import { UserInputError } from '../../errors.js';
+import type { OperatorCompileContext } from './types.js';
+
+function escapeLiteral(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const alnum = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0x80;
+    out += alnum ? s[i] : c < 0x20 || c === 0x7f ? '\\x' + c.toString(16).padStart(2, '0') : '\\' + s[i];
+  }
+  return out;
+}
+
+/**
+ * Case-insensitive "does any phrase occur" (the @pm family) as one RE2 alternation: linear in the
+ * input whatever the number of phrases, and it gives the matched phrase for `capture`.
+ */
+export function phraseMatcher(phrases: string[]): OperatorFn {
+  const uniq = [...new Set(phrases.filter((p) => p !== ''))];
+  if (uniq.length === 0) return () => false;
+  uniq.sort((a, b) => b.length - a.length);
+  const re = new RE2('(?i)(?:' + uniq.map(escapeLiteral).join('|') + ')', 's');
+  return (tx, value, capture) => {
+    if (!capture) return re.test(value);
+    const m = re.exec(value);
+    if (!m) return false;
+    tx.setCapture(0, m[0]);
+    return true;
+  };
+}
+
+/** Reads a phrase file: one phrase a line, `#` comments, blank lines ignored (read as bytes). */
+export function readPhraseFile(file: string, ctx: OperatorCompileContext): string[] {
+  const full = path.isAbsolute(file) ? file : path.resolve(ctx.dir, file);
+  let text: string;
+  try {
+    text = readFileSync(full, 'latin1');
+  } catch (err) {
+    throw new UserInputError(ctx.where, `cannot read phrase file ${full}: ${(err as Error).message}`);
+  }
+  const out: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    out.push(line);
+  }
+  return out;
+}

@@ -1,0 +1,19 @@
+import type { OperatorDef } from './types.js';
+import { compileRegex } from '../regex.js';
+import { withMacros } from './with-macros.js';
+
+export const rx: OperatorDef = {
+  name: 'rx',
+  compile(param) {
+    return withMacros(param, (p) => {
+      const re = compileRegex(p);
+      return (tx, value, capture) => {
+        if (!capture) return re.test(value);
+        const m = re.exec(value);
+        if (!m) return false;
+        for (let i = 0; i < 10 && i < m.length; i++) tx.setCapture(i, m[i] ?? '');
+        return true;
+      };
+    });
+  },
+};

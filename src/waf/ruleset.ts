@@ -1,0 +1,385 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { UserInputError } from '../errors.js';
+import { lexSecLang, type RawDirective } from './seclang/lexer.js';
+import { parseActionList } from './seclang/actions-parser.js';
+import { parseTargets, type RawTarget } from './seclang/variables-parser.js';
+import { ACTIONS } from './actions/index.js';
+import { OPERATORS } from './operators/index.js';
+import { VARIABLES } from './variables.js';
+import { compileRegex } from './regex.js';
+import { parseIdRanges } from './actions/ctl.js';
+import type { DefaultActions, KeyFilter, Phase, Rule, Target, Where } from './types.js';
+
+/** A phase's program: rules in file order, with SecMarkers as jump targets for skipAfter. */
+export type PhaseItem = Rule | { marker: string };
+
+export interface EngineSettings {
+  ruleEngine: 'on' | 'off' | 'detection';
+  requestBodyAccess: boolean;
+  responseBodyAccess: boolean;
+  requestBodyLimit: number;
+  requestBodyNoFilesLimit: number;
+  requestBodyLimitAction: 'reject' | 'partial';
+  responseBodyLimit: number;
+  responseBodyMimeTypes: string[];
+  argumentsLimit: number;
+  requestBodyJsonDepthLimit: number;
+}
+
+export const DEFAULT_SETTINGS: EngineSettings = {
+  ruleEngine: 'on',
+  requestBodyAccess: true,
+  responseBodyAccess: false,
+  requestBodyLimit: 13107200,
+  requestBodyNoFilesLimit: 131072,
+  requestBodyLimitAction: 'reject',
+  responseBodyLimit: 524288,
+  responseBodyMimeTypes: ['text/plain', 'text/html'],
+  argumentsLimit: 1000,
+  requestBodyJsonDepthLimit: 512,
+};
+
+export interface RuleSet {
+  phases: Record<Phase, PhaseItem[]>;
+  /** Marker name (or rule id as text) → index in each phase's list, for skipAfter. */
+  markers: Record<Phase, Map<string, number>>;
+  defaults: Record<Phase, DefaultActions>;
+  settings: EngineSettings;
+  rules: Rule[];
+  byId: Map<number, Rule>;
+  componentSignatures: string[];
+}
+
+/** Directives we accept and ignore: they configure logging/storage the sidecar does not have. */
+const IGNORED = new Set([
+  'secauditengine', 'secauditlog', 'secauditlogparts', 'secauditlogtype', 'secauditlogstoragedir', 'secauditlogformat',
+  'secauditlogrelevantstatus', 'secauditlogdirmode', 'secauditlogfilemode', 'secdebuglog', 'secdebugloglevel',
+  'sectmpdir', 'secdatadir', 'secuploaddir', 'secuploadkeepfiles', 'secuploadfilemode', 'secuploadfilelimit',
+  'seccollectiontimeout', 'secpcrematchlimit', 'secpcrematchlimitrecursion', 'secunicodemapfile', 'secstatusengine',
+  'secserversignature', 'secresponsebodylimitaction', 'secrequestbodyinmemorylimit', 'sectmpsaveuploadedfiles',
+  'seccookieformat', 'secargumentseparator', 'sechashengine', 'sechashkey', 'sechashparam', 'sechashmethodrx',
+  'sechashmethodpm', 'secgeolookupdb', 'secconnengine', 'secwebappid', 'secsensorid', 'secxmlexternalentity',
+]);
+
+interface Pending {
+  rule: Rule;
+}
+
+export class RuleSetBuilder {
+  private readonly rules: Rule[] = [];
+  private readonly order: PhaseItemDraft[] = [];
+  private readonly defaults: Record<Phase, DefaultActions>;
+  private readonly settings: EngineSettings;
+  private readonly signatures: string[] = [];
+  private pendingChain: Pending | undefined;
+  private readonly ids = new Map<number, Where>();
+
+  constructor(settings: Partial<EngineSettings> = {}) {
+    this.settings = { ...DEFAULT_SETTINGS, ...settings };
+    const d = (): DefaultActions => ({ disruptive: 'pass', status: undefined, log: true, transforms: [] });
+    this.defaults = { 1: d(), 2: d(), 3: d(), 4: d(), 5: d() };
+  }
+
+  /** Reads a file as bytes (latin1) and adds its directives. */
+  addFile(file: string): void {
+    let text: string;
+    try {
+      text = readFileSync(file, 'latin1');
+    } catch (err) {
+      throw new UserInputError({ file }, `cannot read rules: ${(err as Error).message}`);
+    }
+    this.addText(text, file);
+  }
+
+  addText(text: string, file: string): void {
+    const dir = path.dirname(path.resolve(file));
+    for (const d of lexSecLang(text, file)) this.directive(d, dir);
+  }
+
+  build(): RuleSet {
+    if (this.pendingChain) {
+      const r = this.pendingChain.rule;
+      throw new UserInputError(r.where, `rule ${r.id}: chain action but no rule follows`);
+    }
+    const phases: Record<Phase, PhaseItem[]> = { 1: [], 2: [], 3: [], 4: [], 5: [] };
+    const markers: Record<Phase, Map<string, number>> = { 1: new Map(), 2: new Map(), 3: new Map(), 4: new Map(), 5: new Map() };
+    const live = new Set(this.rules);
+    for (const item of this.order) {
+      if ('marker' in item) {
+        for (const p of [1, 2, 3, 4, 5] as Phase[]) {
+          markers[p].set(item.marker, phases[p].length);
+          phases[p].push(item);
+        }
+        continue;
+      }
+      if (!live.has(item)) continue;
+      phases[item.phase].push(item);
+      // skipAfter may also name a rule id: jump past that rule
+      markers[item.phase].set(String(item.id), phases[item.phase].length);
+    }
+    const byId = new Map<number, Rule>();
+    for (const r of this.rules) byId.set(r.id, r);
+    return { phases, markers, defaults: this.defaults, settings: this.settings, rules: this.rules, byId, componentSignatures: this.signatures };
+  }
+
+  private directive(d: RawDirective, dir: string): void {
+    const where: Where = { file: d.file, line: d.line };
+    const name = d.name.toLowerCase();
+    const arg = (i: number, what: string): string => {
+      const v = d.args[i];
+      if (v === undefined) throw new UserInputError(where, `${d.name}: missing ${what}`);
+      return v;
+    };
+    switch (name) {
+      case 'secrule':
+        this.secRule(arg(0, 'variables'), arg(1, 'operator'), d.args[2] ?? '', where, dir);
+        return;
+      case 'secaction':
+        this.secRule(undefined, undefined, arg(0, 'actions'), where, dir);
+        return;
+      case 'secmarker':
+        this.order.push({ marker: arg(0, 'marker name') });
+        return;
+      case 'secdefaultaction':
+        this.defaultAction(arg(0, 'actions'), where);
+        return;
+      case 'seccomponentsignature':
+        this.signatures.push(arg(0, 'signature'));
+        return;
+      case 'secruleengine': {
+        const v = arg(0, 'On|Off|DetectionOnly').toLowerCase();
+        if (v === 'on') this.settings.ruleEngine = 'on';
+        else if (v === 'off') this.settings.ruleEngine = 'off';
+        else if (v === 'detectiononly') this.settings.ruleEngine = 'detection';
+        else throw new UserInputError(where, `SecRuleEngine: expected On, Off or DetectionOnly, got "${d.args[0]}"`);
+        return;
+      }
+      case 'secrequestbodyaccess':
+        this.settings.requestBodyAccess = onOff(arg(0, 'On|Off'), where, d.name);
+        return;
+      case 'secresponsebodyaccess':
+        this.settings.responseBodyAccess = onOff(arg(0, 'On|Off'), where, d.name);
+        return;
+      case 'secrequestbodylimit':
+        this.settings.requestBodyLimit = intArg(arg(0, 'bytes'), where, d.name);
+        return;
+      case 'secrequestbodynofileslimit':
+        this.settings.requestBodyNoFilesLimit = intArg(arg(0, 'bytes'), where, d.name);
+        return;
+      case 'secresponsebodylimit':
+        this.settings.responseBodyLimit = intArg(arg(0, 'bytes'), where, d.name);
+        return;
+      case 'secargumentslimit':
+        this.settings.argumentsLimit = intArg(arg(0, 'count'), where, d.name);
+        return;
+      case 'secrequestbodyjsondepthlimit':
+        this.settings.requestBodyJsonDepthLimit = intArg(arg(0, 'depth'), where, d.name);
+        return;
+      case 'secrequestbodylimitaction': {
+        const v = arg(0, 'Reject|ProcessPartial').toLowerCase();
+        if (v !== 'reject' && v !== 'processpartial') throw new UserInputError(where, `${d.name}: expected Reject or ProcessPartial`);
+        this.settings.requestBodyLimitAction = v === 'reject' ? 'reject' : 'partial';
+        return;
+      }
+      case 'secresponsebodymimetype':
+        this.settings.responseBodyMimeTypes.push(...d.args.map((x) => x.toLowerCase()));
+        return;
+      case 'secresponsebodymimetypesclear':
+        this.settings.responseBodyMimeTypes = [];
+        return;
+      case 'secruleremovebyid': {
+        const ranges = parseIdRanges(d.args.join(' '), where);
+        this.removeRules((r) => ranges.some(([a, b]) => r.id >= a && r.id <= b));
+        return;
+      }
+      case 'secruleremovebytag': {
+        const tagRx = compileRegex(arg(0, 'tag'));
+        this.removeRules((r) => r.tags.some((t) => tagRx.test(t)));
+        return;
+      }
+      case 'secruleremovebymsg': {
+        const m = arg(0, 'msg');
+        this.removeRules((r) => r.msg?.text === m);
+        return;
+      }
+      case 'secruleupdatetargetbyid':
+      case 'secruleupdatetargetbytag':
+      case 'secruleupdatetargetbymsg': {
+        const sel = arg(0, 'rule selector');
+        const targets = parseTargets(arg(1, 'targets'));
+        let pick: (r: Rule) => boolean;
+        if (name === 'secruleupdatetargetbyid') {
+          const ranges = parseIdRanges(sel, where);
+          pick = (r) => ranges.some(([a, b]) => r.id >= a && r.id <= b);
+        } else if (name === 'secruleupdatetargetbytag') {
+          pick = (r) => r.tags.includes(sel);
+        } else {
+          pick = (r) => r.msg?.text === sel;
+        }
+        for (const r of this.rules) if (pick(r)) this.addTargets(r, targets, where);
+        return;
+      }
+      case 'secruleupdateactionbyid': {
+        const id = Number(arg(0, 'rule id'));
+        const r = this.rules.find((x) => x.id === id);
+        if (!r) throw new UserInputError(where, `${d.name}: no rule ${d.args[0]}`);
+        this.applyActions(r, arg(1, 'actions'), where, true);
+        return;
+      }
+      case 'include':
+        for (const f of d.args) this.addFile(path.resolve(dir, f));
+        return;
+      default:
+        if (IGNORED.has(name)) return;
+        throw new UserInputError(where, `unknown directive ${d.name}`);
+    }
+  }
+
+  private removeRules(pred: (r: Rule) => boolean): void {
+    for (let i = this.rules.length - 1; i >= 0; i--) if (pred(this.rules[i]!)) this.rules.splice(i, 1);
+  }
+
+  private defaultAction(actions: string, where: Where): void {
+    const probe = newRule(where);
+    probe.phase = 0 as Phase;
+    for (const a of parseActionList(actions)) {
+      const def = ACTIONS.get(a.name.toLowerCase());
+      if (!def) throw new UserInputError(where, `SecDefaultAction: unknown action "${a.name}"`);
+      def.apply(probe, a.value, { where });
+    }
+    if (!probe.phase) throw new UserInputError(where, 'SecDefaultAction: needs a phase');
+    this.defaults[probe.phase] = {
+      disruptive: probe.disruptive ?? 'pass',
+      status: probe.status,
+      log: probe.log ?? true,
+      transforms: probe.transforms,
+    };
+  }
+
+  private secRule(vars: string | undefined, operator: string | undefined, actions: string, where: Where, dir: string): void {
+    const rule = newRule(where);
+    const chainParent = this.pendingChain?.rule;
+    const label = () => (chainParent ? `rule ${chainParent.starter!.id} (chained rule)` : `rule ${rule.id || '?'}`);
+    try {
+      if (chainParent) rule.phase = chainParent.phase;
+      this.applyActions(rule, actions, where, false);
+      if (!chainParent) {
+        const dflt = this.defaults[rule.phase];
+        if (rule.transforms.length === 0 && !rule.actionNames.includes('t') && dflt.transforms.length) {
+          rule.transforms = [...dflt.transforms];
+          rule.tkey = rule.transforms.map((x) => x.name).join(',');
+        }
+      }
+      if (vars !== undefined) this.addTargets(rule, parseTargets(vars), where);
+      if (operator !== undefined) rule.op = compileOperator(operator, where, dir);
+    } catch (err) {
+      if (err instanceof UserInputError) throw new UserInputError(where, `${label()}: ${stripWhere(err.message, where)}`);
+      throw new UserInputError(where, `${label()}: ${(err as Error).message}`);
+    }
+    if (chainParent) {
+      chainParent.chain = rule;
+      rule.starter = chainParent.starter;
+      rule.id = chainParent.starter!.id;
+    } else {
+      if (!rule.id) throw new UserInputError(where, 'rule has no id');
+      const seen = this.ids.get(rule.id);
+      if (seen) throw new UserInputError(where, `rule ${rule.id}: duplicate id (first at ${seen.file}:${seen.line})`);
+      this.ids.set(rule.id, where);
+      rule.starter = rule;
+      this.rules.push(rule);
+      this.order.push(rule);
+    }
+    this.pendingChain = rule.chained ? { rule } : undefined;
+  }
+
+  private applyActions(rule: Rule, actions: string, where: Where, update: boolean): void {
+    for (const a of parseActionList(actions)) {
+      const lname = a.name.toLowerCase();
+      const def = ACTIONS.get(lname);
+      if (!def) throw new UserInputError(where, `unknown action "${a.name}"`);
+      if (update && lname === 'tag') continue;
+      def.apply(rule, a.value, { where });
+      rule.actionNames.push(lname);
+    }
+  }
+
+  private addTargets(rule: Rule, targets: RawTarget[], where: Where): void {
+    for (const t of targets) {
+      const vname = t.name.toUpperCase();
+      const variable = VARIABLES.get(vname);
+      if (!variable) throw new UserInputError(where, `unknown variable "${t.name}"`);
+      const filter: KeyFilter = {};
+      let xpath: string | undefined;
+      if (t.key !== undefined) {
+        if (vname === 'XML') xpath = t.key;
+        else if (t.keyIsRegex) filter.keyRx = compileRegex(t.key);
+        else filter.key = t.key.toLowerCase();
+      }
+      if (t.exclude) {
+        const list = rule.exclusions.get(vname) ?? [];
+        list.push(filter);
+        rule.exclusions.set(vname, list);
+        continue;
+      }
+      if (t.key !== undefined && !variable.collection && vname !== 'XML') {
+        throw new UserInputError(where, `variable ${vname} is not a collection: it takes no key`);
+      }
+      const target: Target = { variable, count: t.count, ...filter };
+      if (xpath !== undefined) target.xpath = xpath;
+      rule.targets.push(target);
+    }
+  }
+}
+
+type PhaseItemDraft = Rule | { marker: string };
+
+function compileOperator(spec: string, where: Where, dir: string): Rule['op'] {
+  let s = spec;
+  let negated = false;
+  if (s.startsWith('!')) { negated = true; s = s.slice(1); }
+  let name = 'rx';
+  let param = s;
+  if (s.startsWith('@')) {
+    const sp = s.search(/\s/);
+    name = sp < 0 ? s.slice(1) : s.slice(1, sp);
+    param = sp < 0 ? '' : s.slice(sp + 1);
+  }
+  const def = OPERATORS.get(name.toLowerCase());
+  if (!def) throw new UserInputError(where, `unknown operator "@${name}"`);
+  let fn;
+  try {
+    fn = def.compile(param, { where, dir });
+  } catch (err) {
+    if (err instanceof UserInputError) throw err;
+    throw new UserInputError(where, `@${def.name}: ${(err as Error).message}`);
+  }
+  return { name: def.name, param, negated, fn };
+}
+
+export function newRule(where: Where): Rule {
+  return {
+    id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
+    multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
+    status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [],
+  };
+}
+
+function onOff(v: string, where: Where, d: string): boolean {
+  const l = v.toLowerCase();
+  if (l === 'on') return true;
+  if (l === 'off') return false;
+  throw new UserInputError(where, `${d}: expected On or Off, got "${v}"`);
+}
+
+function intArg(v: string, where: Where, d: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UserInputError(where, `${d}: expected a non-negative integer, got "${v}"`);
+  return n;
+}
+
+function stripWhere(msg: string, where: Where): string {
+  const prefix = `${where.file}:${where.line}: `;
+  return msg.startsWith(prefix) ? msg.slice(prefix.length) : msg;
+}

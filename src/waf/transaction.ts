@@ -1,0 +1,519 @@
+import type { RuleSet } from './ruleset.js';
+import type { Entry, Phase, Rule, Target, TargetValue } from './types.js';
+import { Collection } from './collection.js';
+import { expandMacro } from './macro.js';
+import type { IdRange } from './actions/ctl.js';
+import type { RawTarget } from './seclang/variables-parser.js';
+import { processRequestBody } from './body/index.js';
+import { parseQueryInto, parseCookiesInto } from './body/urlencoded.js';
+import { utf8FromBin } from './bytes.js';
+
+/** One rule match as it goes to the log (and the access/audit record). */
+export interface MatchRecord {
+  id: number;
+  phase: Phase;
+  msg: string;
+  data: string;
+  severity: string | undefined;
+  tags: string[];
+  matchedVar: string;
+  matchedVarName: string;
+  /** A ModSecurity-style log line (what go-ftw's match_regex checks look at). */
+  line: string;
+}
+
+export interface Interruption {
+  ruleId: number;
+  action: 'deny' | 'drop' | 'redirect';
+  status: number;
+}
+
+/** Request facts, as binary strings (one char per byte). */
+export interface RequestLine {
+  method: string;
+  /** Request target exactly as on the request line. */
+  uri: string;
+  /** e.g. `HTTP/1.1` */
+  protocol: string;
+}
+
+const CAPTURE_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+/**
+ * One HTTP exchange through the rule engine. Feed it the request line and headers, run phase 1,
+ * the body, phase 2, then optionally the response (3, 4), then 5. Not reusable.
+ */
+export class Transaction {
+  readonly rs: RuleSet;
+  readonly collections = new Map<string, Collection>();
+  readonly scalars = new Map<string, string>();
+  readonly matches: MatchRecord[] = [];
+  interruption: Interruption | undefined;
+  ruleEngine: 'on' | 'off' | 'detection';
+  requestBodyAccess: boolean;
+  responseBodyAccess: boolean;
+  forceRequestBodyVariable = false;
+  bodyProcessor: string | undefined;
+  matchedVar: string | undefined;
+  matchedVarName: string | undefined;
+  /** Rules the request itself turned off (ctl:ruleRemove*) or the caller excluded up front. */
+  private removedIds: IdRange[] = [];
+  private removedTags = new Set<string>();
+  private removedMsgs = new Set<string>();
+  private removedTargets: { ids?: IdRange[]; tag?: string; targets: RawTarget[] }[] = [];
+  private tcache = new Map<string, Map<string, string>>();
+  private currentRule: Rule | undefined;
+  private allowed: 'all' | 'request' | undefined;
+  private xmlText: string | undefined;
+  private xmlAttrs: string[] = [];
+  private phasesDone = 0;
+
+  constructor(rs: RuleSet, uniqueId: string) {
+    this.rs = rs;
+    this.ruleEngine = rs.settings.ruleEngine;
+    this.requestBodyAccess = rs.settings.requestBodyAccess;
+    this.responseBodyAccess = rs.settings.responseBodyAccess;
+    for (const n of ['ARGS_GET', 'ARGS_POST', 'REQUEST_HEADERS', 'REQUEST_COOKIES', 'RESPONSE_HEADERS', 'TX', 'FILES',
+      'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT', 'MULTIPART_PART_HEADERS', 'MATCHED_VARS', 'ENV', 'GEO']) {
+      this.collections.set(n, new Collection());
+    }
+    this.scalars.set('UNIQUE_ID', uniqueId);
+    this.scalars.set('HIGHEST_SEVERITY', '255');
+  }
+
+  // ---- input ---------------------------------------------------------------------------------
+
+  /** Connection facts. */
+  setConnection(remoteAddr: string, remotePort: number, serverAddr = '', serverPort = 0): void {
+    this.scalars.set('REMOTE_ADDR', remoteAddr);
+    this.scalars.set('REMOTE_HOST', remoteAddr);
+    this.scalars.set('REMOTE_PORT', String(remotePort));
+    this.scalars.set('SERVER_ADDR', serverAddr);
+    this.scalars.set('SERVER_PORT', String(serverPort));
+  }
+
+  /** Request line and headers (all binary strings). */
+  setRequest(line: RequestLine, headers: readonly (readonly [string, string])[]): void {
+    const s = this.scalars;
+    s.set('REQUEST_METHOD', line.method);
+    s.set('REQUEST_PROTOCOL', line.protocol);
+    s.set('REQUEST_LINE', `${line.method} ${line.uri} ${line.protocol}`);
+    s.set('REQUEST_URI_RAW', line.uri);
+    let uri = line.uri;
+    // An absolute-form target: REQUEST_URI drops scheme://authority (REQUEST_URI_RAW keeps it)
+    const scheme = uri.indexOf('://');
+    if (scheme > 0 && !uri.slice(0, scheme).includes('/') && !uri.slice(0, scheme).includes('?')) {
+      const slash = uri.indexOf('/', scheme + 3);
+      uri = slash < 0 ? '/' : uri.slice(slash);
+    }
+    s.set('REQUEST_URI', uri);
+    const q = uri.indexOf('?');
+    const pathPart = q < 0 ? uri : uri.slice(0, q);
+    const query = q < 0 ? '' : uri.slice(q + 1);
+    s.set('REQUEST_FILENAME', pathPart);
+    s.set('PATH_INFO', pathPart);
+    const lastSlash = Math.max(pathPart.lastIndexOf('/'), pathPart.lastIndexOf('\\'));
+    s.set('REQUEST_BASENAME', lastSlash < 0 ? pathPart : pathPart.slice(lastSlash + 1));
+    s.set('QUERY_STRING', query);
+    if (q >= 0) parseQueryInto(query, this.collection('ARGS_GET'), this.rs.settings.argumentsLimit);
+    const hdrs = this.collection('REQUEST_HEADERS');
+    const cookies = this.collection('REQUEST_COOKIES');
+    for (const [k, v] of headers) {
+      hdrs.add(k, v);
+      if (k.toLowerCase() === 'cookie') parseCookiesInto(v, cookies);
+    }
+    const host = hdrs.first('host');
+    if (host !== undefined) s.set('SERVER_NAME', host.replace(/:\d+$/, ''));
+    this.updateArgsSize();
+  }
+
+  setResponse(status: number, protocol: string, headers: readonly (readonly [string, string])[]): void {
+    this.scalars.set('RESPONSE_STATUS', String(status));
+    this.scalars.set('RESPONSE_PROTOCOL', protocol);
+    this.scalars.set('STATUS_LINE', `${protocol} ${status}`);
+    const h = this.collection('RESPONSE_HEADERS');
+    for (const [k, v] of headers) {
+      h.add(k, v);
+      const lk = k.toLowerCase();
+      if (lk === 'content-type') this.scalars.set('RESPONSE_CONTENT_TYPE', v);
+      if (lk === 'content-length') this.scalars.set('RESPONSE_CONTENT_LENGTH', v);
+    }
+  }
+
+  // ---- phases --------------------------------------------------------------------------------
+
+  /** Phase 1 (request headers). Returns the interruption, if a rule blocked. */
+  phaseRequestHeaders(): Interruption | undefined {
+    return this.runPhase(1);
+  }
+
+  /** Body processing, then phase 2. `complete` false: only the first bytes were kept. */
+  phaseRequestBody(body: string | undefined, complete = true): Interruption | undefined {
+    if (body !== undefined && body.length > 0 && this.requestBodyAccess) {
+      processRequestBody(this, body, complete);
+    } else {
+      this.scalars.set('REQUEST_BODY_LENGTH', String(body?.length ?? 0));
+    }
+    this.updateArgsSize();
+    return this.runPhase(2);
+  }
+
+  phaseResponseHeaders(): Interruption | undefined {
+    return this.runPhase(3);
+  }
+
+  phaseResponseBody(body: string | undefined): Interruption | undefined {
+    if (body !== undefined && this.responseBodyAccess && this.responseTypeInspected()) {
+      const limit = this.rs.settings.responseBodyLimit;
+      this.scalars.set('RESPONSE_BODY', body.length > limit ? body.slice(0, limit) : body);
+      this.scalars.set('RESPONSE_BODY_LENGTH', String(body.length));
+    }
+    return this.runPhase(4);
+  }
+
+  phaseLogging(): void {
+    const engine = this.ruleEngine;
+    this.runPhase(5, true);
+    this.ruleEngine = engine;
+  }
+
+  responseTypeInspected(): boolean {
+    const ct = (this.scalars.get('RESPONSE_CONTENT_TYPE') ?? '').toLowerCase().split(';')[0]!.trim();
+    return this.rs.settings.responseBodyMimeTypes.includes(ct);
+  }
+
+  /** Recomputes ARGS_COMBINED_SIZE after arguments were added. */
+  updateArgsSize(): void {
+    let n = 0;
+    for (const e of this.args()) n += e.key.length + e.value.length;
+    this.scalars.set('ARGS_COMBINED_SIZE', String(n));
+  }
+
+  setXml(text: string, attrs: string[]): void {
+    this.xmlText = text;
+    this.xmlAttrs = attrs;
+  }
+
+  xmlEntries(xpath: string): readonly Entry[] {
+    if (this.xmlText === undefined) return [];
+    if (xpath === '//@*') return this.xmlAttrs.map((v) => ({ key: '//@*', value: v }));
+    return [{ key: xpath, value: this.xmlText }];
+  }
+
+  // ---- variables -----------------------------------------------------------------------------
+
+  collection(name: string): Collection {
+    let c = this.collections.get(name);
+    if (!c) {
+      c = new Collection();
+      this.collections.set(name, c);
+    }
+    return c;
+  }
+
+  ensureCollection(name: string): void {
+    this.collection(name);
+  }
+
+  private argsCache: Entry[] | undefined;
+  private argsSizes = [-1, -1];
+
+  args(): readonly Entry[] {
+    const g = this.collection('ARGS_GET').entries();
+    const p = this.collection('ARGS_POST').entries();
+    if (this.argsCache && this.argsSizes[0] === g.length && this.argsSizes[1] === p.length) return this.argsCache;
+    this.argsCache = g.length === 0 ? [...p] : p.length === 0 ? [...g] : [...g, ...p];
+    this.argsSizes = [g.length, p.length];
+    return this.argsCache;
+  }
+
+  getVar(col: string, lkey: string): string | undefined {
+    return this.collection(col).first(lkey);
+  }
+
+  setVar(col: string, lkey: string, value: string): void {
+    this.collection(col).set(lkey, value);
+  }
+
+  deleteVar(col: string, lkey: string): void {
+    this.collection(col).delete(lkey);
+  }
+
+  setCapture(i: number, value: string): void {
+    this.collection('TX').set(CAPTURE_KEYS[i]!, value);
+  }
+
+  ruleEntries(): readonly Entry[] {
+    const r = this.currentRule;
+    if (!r) return [];
+    return [
+      { key: 'id', value: String(r.id) },
+      { key: 'msg', value: r.msg ? expandMacro(r.msg, this) : '' },
+      { key: 'severity', value: r.severity ?? '' },
+      { key: 'phase', value: String(r.phase) },
+    ];
+  }
+
+  /** `%{NAME}` / `%{NAME.key}` in macros. */
+  macroValue(name: string, key: string | undefined): string {
+    switch (name) {
+      case 'TX':
+      case 'IP':
+      case 'GLOBAL':
+      case 'SESSION':
+      case 'USER':
+      case 'RESOURCE':
+      case 'ENV':
+        return key === undefined ? '' : this.collection(name).first(key) ?? '';
+      case 'RULE': {
+        const r = this.currentRule;
+        if (!r || key === undefined) return '';
+        if (key === 'id') return String(r.id);
+        if (key === 'msg') return r.msg ? expandMacro(r.msg, this) : '';
+        if (key === 'severity') return r.severity ?? '';
+        if (key === 'logdata') return r.logdata ? expandMacro(r.logdata, this) : '';
+        if (key === 'ver') return r.ver ?? '';
+        if (key === 'phase') return String(r.phase);
+        return '';
+      }
+      case 'MATCHED_VAR':
+        return this.matchedVar ?? '';
+      case 'MATCHED_VAR_NAME':
+        return this.matchedVarName ?? '';
+      default: {
+        if (key === undefined) {
+          const v = this.scalars.get(name);
+          if (v !== undefined) return v;
+        }
+        const c = this.collections.get(name);
+        if (c) return key === undefined ? c.entries()[0]?.value ?? '' : c.first(key) ?? '';
+        return '';
+      }
+    }
+  }
+
+  // ---- exclusions at run time ----------------------------------------------------------------
+
+  removeRulesById(ranges: IdRange[]): void {
+    this.removedIds.push(...ranges);
+  }
+
+  removeRulesByTag(tag: string): void {
+    this.removedTags.add(tag);
+  }
+
+  removeRulesByMsg(msg: string): void {
+    this.removedMsgs.add(msg);
+  }
+
+  removeTargets(sel: { ids?: IdRange[]; tag?: string }, targets: RawTarget[]): void {
+    this.removedTargets.push({ ...sel, targets });
+  }
+
+  private isRemoved(rule: Rule): boolean {
+    for (const [a, b] of this.removedIds) if (rule.id >= a && rule.id <= b) return true;
+    if (this.removedTags.size) for (const t of rule.tags) if (this.removedTags.has(t)) return true;
+    if (this.removedMsgs.size && rule.msg && this.removedMsgs.has(rule.msg.text)) return true;
+    return false;
+  }
+
+  // ---- evaluation ----------------------------------------------------------------------------
+
+  private runPhase(phase: Phase, always = false): Interruption | undefined {
+    if (this.phasesDone >= phase) return this.interruption;
+    this.phasesDone = phase;
+    if (this.ruleEngine === 'off') return undefined;
+    if (this.interruption && !always) return this.interruption;
+    if (this.allowed === 'all' && phase !== 5) return undefined;
+    if (this.allowed === 'request' && phase <= 2) return undefined;
+    const items = this.rs.phases[phase];
+    const markers = this.rs.markers[phase];
+    let i = 0;
+    while (i < items.length) {
+      const item = items[i]!;
+      if ('marker' in item || this.isRemoved(item)) { i++; continue; }
+      const matched = this.evalRule(item);
+      if (!matched) { i++; continue; }
+      const d = item.disruptive === 'block' || item.disruptive === undefined ? (item.disruptive === 'block' ? this.rs.defaults[phase].disruptive : undefined) : item.disruptive;
+      if (d === 'allow' && this.ruleEngine === 'on') {
+        if (item.allowScope === 'phase') return undefined;
+        this.allowed = item.allowScope === 'request' ? 'request' : 'all';
+        return undefined;
+      }
+      if ((d === 'deny' || d === 'drop' || d === 'redirect') && this.ruleEngine === 'on' && phase !== 5) {
+        this.interruption = { ruleId: item.id, action: d, status: item.status ?? this.rs.defaults[phase].status ?? 403 };
+        return this.interruption;
+      }
+      if (item.skipAfter !== undefined) {
+        const at = markers.get(item.skipAfter);
+        i = at === undefined ? items.length : at;
+        continue;
+      }
+      if (item.skip > 0) {
+        let n = item.skip;
+        i++;
+        while (i < items.length && n > 0) { if (!('marker' in items[i]!)) n--; i++; }
+        continue;
+      }
+      i++;
+    }
+    return undefined;
+  }
+
+  /** Evaluates a rule and its chain; on a match runs the effects and logs. */
+  private evalRule(rule: Rule): boolean {
+    this.currentRule = rule;
+    if (rule.chain === undefined) {
+      if (!rule.op) {
+        this.matchedVar = undefined;
+        this.onMatch(rule, [rule], true);
+        return true;
+      }
+      let any = false;
+      const values = this.resolveTargets(rule);
+      this.collection('MATCHED_VARS').clear();
+      for (const tv of values) {
+        if (this.evalValue(rule, tv)) {
+          any = true;
+          this.onMatch(rule, [rule], true);
+        }
+      }
+      return any;
+    }
+    const links: Rule[] = [];
+    for (let link: Rule | undefined = rule; link; link = link.chain) {
+      if (!link.op) { links.push(link); continue; }
+      const values = this.resolveTargets(link);
+      this.collection('MATCHED_VARS').clear();
+      let any = false;
+      for (const tv of values) if (this.evalValue(link, tv)) any = true;
+      if (!any) return false;
+      links.push(link);
+    }
+    this.onMatch(rule, links, true);
+    return true;
+  }
+
+  private onMatch(rule: Rule, links: Rule[], log: boolean): void {
+    for (const link of links) for (const e of link.effects) e(this, rule);
+    const shouldLog = rule.log ?? this.rs.defaults[rule.phase].log;
+    if (log && shouldLog) this.logMatch(rule);
+  }
+
+  /** Transformations (cached per transaction) and the operator, for one value. */
+  private evalValue(rule: Rule, tv: TargetValue): boolean {
+    const op = rule.op!;
+    if (rule.multiMatch && rule.transforms.length > 0) {
+      let v = tv.value;
+      if (this.tryOp(rule, tv, v)) return true;
+      for (const t of rule.transforms) {
+        const nv = t.fn(v);
+        if (nv === v) continue;
+        v = nv;
+        if (this.tryOp(rule, tv, v)) return true;
+      }
+      return false;
+    }
+    const v = this.transform(rule, tv.value);
+    void op;
+    return this.tryOp(rule, tv, v);
+  }
+
+  private tryOp(rule: Rule, tv: TargetValue, v: string): boolean {
+    const op = rule.op!;
+    const r = op.fn(this, v, rule.capture) !== op.negated;
+    if (r) {
+      this.matchedVar = tv.value;
+      this.matchedVarName = tv.name;
+      this.collection('MATCHED_VARS').add(tv.name, tv.value);
+    }
+    return r;
+  }
+
+  private transform(rule: Rule, value: string): string {
+    if (rule.transforms.length === 0) return value;
+    let cache = this.tcache.get(rule.tkey);
+    if (!cache) {
+      cache = new Map();
+      this.tcache.set(rule.tkey, cache);
+    }
+    let v = cache.get(value);
+    if (v !== undefined) return v;
+    v = value;
+    for (const t of rule.transforms) v = t.fn(v);
+    cache.set(value, v);
+    return v;
+  }
+
+  /** Every (name, value) the rule's targets select, after its exclusions and run-time removals. */
+  private resolveTargets(rule: Rule): TargetValue[] {
+    const out: TargetValue[] = [];
+    const runtimeEx = this.removedTargets.length ? this.runtimeExclusions(rule) : undefined;
+    for (const t of rule.targets) {
+      const vname = t.variable.name;
+      const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath) : t.variable.entries(this);
+      const ex = rule.exclusions.get(vname);
+      const rex = runtimeEx?.get(vname);
+      let count = 0;
+      for (const e of entries) {
+        if (!selects(t, e.key)) continue;
+        if (ex && excluded(ex, e.key)) continue;
+        if (rex && rex.some((k) => k === '' || k === e.key.toLowerCase())) continue;
+        count++;
+        if (!t.count) out.push({ name: t.variable.collection ? `${vname}:${e.key}` : vname, key: e.key, value: e.value });
+      }
+      if (t.count) out.push({ name: vname, key: '', value: String(count) });
+    }
+    return out;
+  }
+
+  private runtimeExclusions(rule: Rule): Map<string, string[]> | undefined {
+    let out: Map<string, string[]> | undefined;
+    for (const r of this.removedTargets) {
+      const hit = r.ids ? r.ids.some(([a, b]) => rule.id >= a && rule.id <= b) : r.tag !== undefined && rule.starter!.tags.includes(r.tag);
+      if (!hit) continue;
+      out ??= new Map();
+      for (const t of r.targets) {
+        const n = t.name.toUpperCase();
+        const list = out.get(n) ?? [];
+        list.push((t.key ?? '').toLowerCase());
+        out.set(n, list);
+      }
+    }
+    return out;
+  }
+
+  private logMatch(rule: Rule): void {
+    const msg = rule.msg ? expandMacro(rule.msg, this) : '';
+    const data = rule.logdata ? expandMacro(rule.logdata, this) : '';
+    const mv = this.matchedVar ?? '';
+    const mvn = this.matchedVarName ?? '';
+    const op = rule.op;
+    const opText = op ? `Matched "Operator \`${op.name}' with parameter \`${op.param.slice(0, 200)}' against variable \`${mvn}' (Value: \`${mv.slice(0, 200)}' )"` : 'Unconditional match in SecAction.';
+    let line = `ModSecurity: Warning. ${opText} [file "${rule.where.file}"] [line "${rule.where.line}"] [id "${rule.id}"]`;
+    if (msg) line += ` [msg "${msg}"]`;
+    if (data) line += ` [data "${data}"]`;
+    if (rule.severity) line += ` [severity "${rule.severity}"]`;
+    if (rule.ver) line += ` [ver "${rule.ver}"]`;
+    for (const t of rule.tags) line += ` [tag "${t}"]`;
+    this.matches.push({
+      id: rule.id, phase: rule.phase, msg: utf8FromBin(msg), data: utf8FromBin(data), severity: rule.severity,
+      tags: rule.tags, matchedVar: mv, matchedVarName: mvn, line,
+    });
+  }
+}
+
+function selects(t: Target, key: string): boolean {
+  if (t.key !== undefined) return key.toLowerCase() === t.key;
+  if (t.keyRx) return t.keyRx.test(key);
+  return true;
+}
+
+function excluded(list: { key?: string; keyRx?: { test(s: string): boolean } }[], key: string): boolean {
+  for (const f of list) {
+    if (f.key === undefined && !f.keyRx) return true;
+    if (f.key !== undefined && f.key === key.toLowerCase()) return true;
+    if (f.keyRx && f.keyRx.test(key)) return true;
+  }
+  return false;
+}

@@ -1,0 +1,19 @@
+import type { Transformation } from '../types.js';
+/** ASCII-only, like C tolower() in the "C" locale: bytes >= 0x80 are left alone. */
+export const lowercase: Transformation = {
+  name: 'lowercase',
+  fn(s) {
+    let i = 0;
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 65 && c <= 90) break;
+    }
+    if (i === s.length) return s;
+    let out = s.slice(0, i);
+    for (; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      out += c >= 65 && c <= 90 ? String.fromCharCode(c + 32) : s[i];
+    }
+    return out;
+  },
+};

@@ -1,0 +1,5 @@
+import type { Transformation } from '../types.js';
+export const removeNulls: Transformation = {
+  name: 'removeNulls',
+  fn: (s) => (s.indexOf('\0') < 0 ? s : s.split('\0').join('')),
+};

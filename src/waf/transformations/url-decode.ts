@@ -1,0 +1,3 @@
+import type { Transformation } from '../types.js';
+import { urlDecode as decode } from './url-decode-uni.js';
+export const urlDecode: Transformation = { name: 'urlDecode', fn: (s) => decode(s, false) };

@@ -1,0 +1,109 @@
+import type { RE2 } from './regex.js';
+import type { Transaction } from './transaction.js';
+import type { Macro } from './macro.js';
+
+export type Phase = 1 | 2 | 3 | 4 | 5;
+
+/** Where a rule, action or target was written; every load error names it. */
+export interface Where {
+  file: string;
+  line: number;
+}
+
+/** A variable a rule can inspect: one value (scalar) or key/value entries (collection). */
+export interface VariableDef {
+  readonly name: string;
+  readonly collection: boolean;
+  /** Entries of a collection, or the single value of a scalar as one entry (none when absent). */
+  entries(tx: Transaction): readonly Entry[];
+}
+
+export interface Entry {
+  /** The key as written in the request (collections) or '' for scalars. */
+  key: string;
+  value: string;
+}
+
+/** A resolved target value ready for transformation + operator. */
+export interface TargetValue {
+  /** `ARGS:foo`, `REQUEST_URI`: what MATCHED_VAR_NAME reports. */
+  name: string;
+  key: string;
+  value: string;
+}
+
+export interface KeyFilter {
+  /** Lower-case exact key. */
+  key?: string;
+  keyRx?: RE2;
+}
+
+export interface Target extends KeyFilter {
+  variable: VariableDef;
+  count: boolean;
+  /** XPath text for XML targets. */
+  xpath?: string;
+}
+
+export type OperatorFn = (tx: Transaction, value: string, capture: boolean) => boolean;
+
+export interface CompiledOperator {
+  name: string;
+  param: string;
+  negated: boolean;
+  fn: OperatorFn;
+}
+
+export type TransformFn = (input: string) => string;
+
+export interface Transformation {
+  name: string;
+  fn: TransformFn;
+}
+
+export type Disruptive = 'pass' | 'deny' | 'drop' | 'block' | 'allow' | 'redirect';
+
+/** Runs when a rule (its whole chain) matched: setvar, ctl, initcol... */
+export type Effect = (tx: Transaction, rule: Rule) => void;
+
+export interface Rule {
+  id: number;
+  phase: Phase;
+  where: Where;
+  /** Undefined for SecAction (matches unconditionally). */
+  targets: Target[];
+  /** Exclusions by upper-case variable name (`!ARGS:foo`). */
+  exclusions: Map<string, KeyFilter[]>;
+  op: CompiledOperator | undefined;
+  transforms: Transformation[];
+  /** Joined transformation names: the key of the per-transaction transformation cache. */
+  tkey: string;
+  multiMatch: boolean;
+  capture: boolean;
+  chain: Rule | undefined;
+  /** The first rule of the chain this rule belongs to (itself for a chain starter). */
+  starter: Rule | undefined;
+  chained: boolean;
+  disruptive: Disruptive | undefined;
+  status: number | undefined;
+  /** undefined: take the phase's SecDefaultAction. */
+  log: boolean | undefined;
+  msg: Macro | undefined;
+  logdata: Macro | undefined;
+  severity: string | undefined;
+  tags: string[];
+  ver: string | undefined;
+  effects: Effect[];
+  skipAfter: string | undefined;
+  skip: number;
+  allowScope: 'all' | 'phase' | 'request' | undefined;
+  /** Actions seen, for SecRuleUpdateActionById and diagnostics. */
+  actionNames: string[];
+}
+
+export interface DefaultActions {
+  disruptive: Disruptive;
+  status: number | undefined;
+  log: boolean;
+  transforms: Transformation[];
+}

@@ -1,0 +1,82 @@
+import type { Entry, VariableDef } from './types.js';
+import type { Transaction } from './transaction.js';
+
+const NONE: readonly Entry[] = [];
+
+function scalar(name: string, get: (tx: Transaction) => string | undefined): VariableDef {
+  return {
+    name,
+    collection: false,
+    entries(tx) {
+      const v = get(tx);
+      return v === undefined ? NONE : [{ key: '', value: v }];
+    },
+  };
+}
+
+function collection(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
+  return { name, collection: true, entries: get };
+}
+
+/** The keys of a collection, as values (ARGS_NAMES...). */
+function names(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
+  return { name, collection: true, entries: (tx) => get(tx).map((e) => ({ key: e.key, value: e.key })) };
+}
+
+const col = (n: string) => (tx: Transaction) => tx.collection(n).entries();
+const args = (tx: Transaction): readonly Entry[] => tx.args();
+const sc = (n: string) => (tx: Transaction) => tx.scalars.get(n);
+
+/** Every variable a rule can name, by upper-case SecLang name. */
+export const VARIABLES: ReadonlyMap<string, VariableDef> = new Map(
+  [
+    collection('ARGS', args),
+    names('ARGS_NAMES', args),
+    collection('ARGS_GET', col('ARGS_GET')),
+    names('ARGS_GET_NAMES', col('ARGS_GET')),
+    collection('ARGS_POST', col('ARGS_POST')),
+    names('ARGS_POST_NAMES', col('ARGS_POST')),
+    collection('REQUEST_HEADERS', col('REQUEST_HEADERS')),
+    names('REQUEST_HEADERS_NAMES', col('REQUEST_HEADERS')),
+    collection('REQUEST_COOKIES', col('REQUEST_COOKIES')),
+    names('REQUEST_COOKIES_NAMES', col('REQUEST_COOKIES')),
+    collection('RESPONSE_HEADERS', col('RESPONSE_HEADERS')),
+    names('RESPONSE_HEADERS_NAMES', col('RESPONSE_HEADERS')),
+    collection('FILES', col('FILES')),
+    names('FILES_NAMES', col('FILES')),
+    collection('FILES_SIZES', col('FILES_SIZES')),
+    collection('FILES_TMPNAMES', col('FILES_TMPNAMES')),
+    collection('FILES_TMP_CONTENT', col('FILES_TMP_CONTENT')),
+    collection('MULTIPART_PART_HEADERS', col('MULTIPART_PART_HEADERS')),
+    collection('TX', col('TX')),
+    collection('IP', col('IP')),
+    collection('GLOBAL', col('GLOBAL')),
+    collection('SESSION', col('SESSION')),
+    collection('USER', col('USER')),
+    collection('RESOURCE', col('RESOURCE')),
+    collection('ENV', col('ENV')),
+    collection('GEO', col('GEO')),
+    collection('RULE', (tx) => tx.ruleEntries()),
+    collection('MATCHED_VARS', col('MATCHED_VARS')),
+    names('MATCHED_VARS_NAMES', (tx) => tx.collection('MATCHED_VARS').entries()),
+    { name: 'XML', collection: true, entries: (tx: Transaction) => tx.xmlEntries('/*') } as VariableDef,
+    scalar('MATCHED_VAR', (tx) => tx.matchedVar),
+    scalar('MATCHED_VAR_NAME', (tx) => tx.matchedVarName),
+    ...[
+      'REQUEST_LINE', 'REQUEST_METHOD', 'REQUEST_PROTOCOL', 'REQUEST_URI', 'REQUEST_URI_RAW', 'REQUEST_FILENAME',
+      'REQUEST_BASENAME', 'QUERY_STRING', 'REQUEST_BODY', 'REQUEST_BODY_LENGTH', 'ARGS_COMBINED_SIZE',
+      'FILES_COMBINED_SIZE', 'REQBODY_PROCESSOR', 'REQBODY_ERROR', 'REQBODY_ERROR_MSG', 'REQBODY_PROCESSOR_ERROR',
+      'REQBODY_PROCESSOR_ERROR_MSG', 'MULTIPART_STRICT_ERROR', 'MULTIPART_UNMATCHED_BOUNDARY',
+      'MULTIPART_BOUNDARY_QUOTED', 'MULTIPART_BOUNDARY_WHITESPACE', 'MULTIPART_DATA_AFTER', 'MULTIPART_DATA_BEFORE',
+      'MULTIPART_HEADER_FOLDING', 'MULTIPART_LF_LINE', 'MULTIPART_MISSING_SEMICOLON', 'MULTIPART_INVALID_QUOTING',
+      'MULTIPART_INVALID_PART', 'MULTIPART_INVALID_HEADER_FOLDING', 'MULTIPART_FILE_LIMIT_EXCEEDED',
+      'MULTIPART_CRLF_LF_LINES', 'MULTIPART_FILENAME', 'MULTIPART_NAME', 'RESPONSE_BODY', 'RESPONSE_STATUS',
+      'RESPONSE_PROTOCOL', 'RESPONSE_CONTENT_TYPE', 'RESPONSE_CONTENT_LENGTH', 'STATUS_LINE', 'REMOTE_ADDR',
+      'REMOTE_HOST', 'REMOTE_PORT', 'REMOTE_USER', 'SERVER_ADDR', 'SERVER_NAME', 'SERVER_PORT', 'UNIQUE_ID',
+      'AUTH_TYPE', 'FULL_REQUEST', 'FULL_REQUEST_LENGTH', 'INBOUND_DATA_ERROR', 'OUTBOUND_DATA_ERROR',
+      'HIGHEST_SEVERITY', 'URLENCODED_ERROR', 'PATH_INFO', 'SCRIPT_FILENAME', 'WEBSERVER_ERROR_LOG', 'DURATION',
+      'TIME', 'TIME_DAY', 'TIME_EPOCH', 'TIME_HOUR', 'TIME_MIN', 'TIME_MON', 'TIME_SEC', 'TIME_WDAY', 'TIME_YEAR',
+      'USERID', 'SESSIONID', 'RESPONSE_BODY_LENGTH',
+    ].map((n) => scalar(n, sc(n))),
+  ].map((v) => [v.name, v]),
+);
