@@ -1,0 +1,201 @@
+import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { KeyObject } from 'node:crypto';
+import type { Logger } from '../../log.js';
+import type { AuditRecord } from '../record.js';
+import type { RecordSink } from '../sink.js';
+import { chainRecord, GENESIS_HASH, type ChainState } from '../chain.js';
+import { signCheckpoint, type CheckpointPayload } from '../checkpoint.js';
+import { auditFileName, listAuditFiles } from '../audit-files.js';
+
+export interface FileSinkOptions {
+  name: string;
+  dir: string;
+  key: KeyObject;
+  checkpointRecords: number;
+  checkpointMs: number;
+  rotateBytes: number;
+  rotateMs: number;
+  fsync: 'always' | 'checkpoint' | 'never';
+  logger: Logger;
+}
+
+/**
+ * JSON lines in a directory, hash-chained across records and files, with ES256-signed checkpoints
+ * every N records or T seconds, at rotation and at shutdown. A failed write is cut back off the file
+ * (ftruncate) and the chain is not advanced, so a full disk leaves no torn or orphaned record.
+ */
+export class FileSink implements RecordSink {
+  readonly type = 'file';
+  readonly name: string;
+  private chain: ChainState = { seq: 0, hash: GENESIS_HASH };
+  private fh: FileHandle | null = null;
+  private file = '';
+  private fileBytes = 0;
+  private fileOpenedAt = 0;
+  private sinceCheckpoint = 0;
+  private lastCheckpointAt = Date.now();
+  private lock: Promise<unknown> = Promise.resolve();
+  private timer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  private constructor(private readonly o: FileSinkOptions) {
+    this.name = o.name;
+  }
+
+  static async open(o: FileSinkOptions): Promise<FileSink> {
+    const sink = new FileSink(o);
+    await sink.recover();
+    if (o.checkpointMs > 0) {
+      sink.timer = setInterval(() => {
+        if (sink.sinceCheckpoint > 0 && Date.now() - sink.lastCheckpointAt >= o.checkpointMs) {
+          sink.serial(() => sink.checkpoint('time')).catch((err: Error) => o.logger.error({ sink: o.name, err: { message: err.message } }, 'audit checkpoint failed'));
+        }
+      }, Math.max(50, Math.min(o.checkpointMs, 1000)));
+      sink.timer.unref();
+    }
+    return sink;
+  }
+
+  describe(): Record<string, unknown> {
+    return { type: this.type, dir: this.o.dir, seq: this.chain.seq, file: this.file };
+  }
+
+  /** Runs `fn` after everything queued before it: writes, checkpoints and rotation never interleave. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.lock.then(fn);
+    this.lock = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Continues the chain of an existing directory; seals a tail an earlier process left unsigned. */
+  private async recover(): Promise<void> {
+    await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
+    const files = await listAuditFiles(this.o.dir);
+    const last = files[files.length - 1];
+    if (!last) return;
+    const full = path.join(this.o.dir, last);
+    const text = await readFile(full, 'utf8');
+    let good = 0; // bytes of complete, parseable lines
+    let endsWithCheckpoint = false;
+    let lastRec: { seq: number; hash: string } | null = null;
+    let offset = 0;
+    for (const line of text.split('\n')) {
+      const end = offset + Buffer.byteLength(line) + 1;
+      if (end > Buffer.byteLength(text)) break; // no newline: torn
+      let obj: Record<string, unknown>;
+      try { obj = JSON.parse(line) as Record<string, unknown>; } catch { break; }
+      if ('checkpoint' in obj) endsWithCheckpoint = true;
+      else if (typeof obj['seq'] === 'number' && typeof obj['hash'] === 'string') {
+        lastRec = { seq: obj['seq'], hash: obj['hash'] };
+        endsWithCheckpoint = false;
+      }
+      good = end;
+      offset = end;
+    }
+    if (lastRec) this.chain = { seq: lastRec.seq, hash: lastRec.hash };
+    const size = Buffer.byteLength(text);
+    if (good < size) {
+      // A torn last line is a record that was never completely written (crash mid-write).
+      this.o.logger.warn({ sink: this.name, file: last, bytes: size - good }, 'audit file ends in a torn line from an earlier run; cutting it');
+      const fh = await open(full, 'r+');
+      try { await fh.truncate(good); } finally { await fh.close(); }
+    }
+    if (lastRec && !endsWithCheckpoint) {
+      this.o.logger.warn({ sink: this.name, file: last, seq: lastRec.seq }, 'audit file was left without a final checkpoint (crash); sealing it as recovered');
+      this.fh = await open(full, 'a', 0o600);
+      this.file = last;
+      this.fileBytes = good;
+      this.sinceCheckpoint = 1;
+      await this.checkpoint('recovered');
+      await this.closeFile();
+    }
+  }
+
+  private async openFile(): Promise<void> {
+    this.file = auditFileName(this.chain.seq + 1);
+    this.fh = await open(path.join(this.o.dir, this.file), 'a', 0o600);
+    this.fileBytes = 0;
+    this.fileOpenedAt = Date.now();
+  }
+
+  private async closeFile(): Promise<void> {
+    const fh = this.fh;
+    this.fh = null;
+    if (fh) await fh.close();
+  }
+
+  /** Appends bytes; on failure cuts the file back so it ends on a whole line. */
+  private async append(data: Buffer): Promise<void> {
+    const fh = this.fh!;
+    try {
+      let off = 0;
+      while (off < data.length) {
+        const { bytesWritten } = await fh.write(data, off, data.length - off, null);
+        off += bytesWritten;
+      }
+    } catch (err) {
+      await fh.truncate(this.fileBytes).catch(() => undefined);
+      throw err;
+    }
+    this.fileBytes += data.length;
+  }
+
+  private async checkpoint(reason: CheckpointPayload['reason']): Promise<void> {
+    if (!this.fh) return;
+    const payload: CheckpointPayload = { v: 1, seq: this.chain.seq, hash: this.chain.hash, time: new Date().toISOString(), file: this.file, reason };
+    const line = await signCheckpoint(payload, this.o.key);
+    await this.append(Buffer.from(JSON.stringify(line) + '\n'));
+    if (this.o.fsync !== 'never') await this.fh.datasync();
+    this.sinceCheckpoint = 0;
+    this.lastCheckpointAt = Date.now();
+  }
+
+  write(batch: AuditRecord[]): Promise<void> {
+    return this.serial(() => this.writeNow(batch));
+  }
+
+  private async writeNow(batch: AuditRecord[]): Promise<void> {
+    if (this.closed) throw new Error('audit file sink is closed');
+    if (this.fh && (this.fileBytes >= this.o.rotateBytes || (this.o.rotateMs > 0 && Date.now() - this.fileOpenedAt >= this.o.rotateMs))) {
+      await this.checkpoint('rotate');
+      await this.closeFile();
+    }
+    if (!this.fh) await this.openFile();
+    // One buffer holds the records and the checkpoints that fall due among them, written in one
+    // append: the batch is on disk whole or not at all, and the chain advances only on success.
+    let state = this.chain;
+    let since = this.sinceCheckpoint;
+    const parts: string[] = [];
+    let lastCheckpointAt = this.lastCheckpointAt;
+    for (const rec of batch) {
+      const chained = chainRecord(rec, state);
+      state = { seq: chained.seq!, hash: chained.hash! };
+      parts.push(JSON.stringify(chained));
+      since++;
+      if (since >= this.o.checkpointRecords) {
+        const payload: CheckpointPayload = { v: 1, seq: state.seq, hash: state.hash, time: new Date().toISOString(), file: this.file, reason: 'records' };
+        parts.push(JSON.stringify(await signCheckpoint(payload, this.o.key)));
+        since = 0;
+        lastCheckpointAt = Date.now();
+      }
+    }
+    await this.append(Buffer.from(parts.join('\n') + '\n'));
+    const checkpointed = lastCheckpointAt !== this.lastCheckpointAt;
+    this.chain = state;
+    this.sinceCheckpoint = since;
+    this.lastCheckpointAt = lastCheckpointAt;
+    if (this.o.fsync === 'checkpoint' && checkpointed) await this.fh!.datasync();
+    if (this.o.fsync === 'always') await this.fh!.datasync();
+  }
+
+  close(): Promise<void> {
+    return this.serial(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      if (this.timer) clearInterval(this.timer);
+      if (this.fh && this.sinceCheckpoint > 0) await this.checkpoint('shutdown');
+      await this.closeFile();
+    });
+  }
+}

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { verifyAuditDir } from '../../../src/audit/verify.js';
+import { listAuditFiles } from '../../../src/audit/audit-files.js';
+import { makeKeys, openSink, sampleRecord, writeDir, readLines } from './file-helpers.js';
+
+const newDir = () => mkdtemp(path.join(tmpdir(), 'mg-audit-'));
+
+test('records are JSON lines, chained, with a signed checkpoint every N records and at shutdown', async () => {
+  const keys = await makeKeys();
+  const dir = await newDir();
+  await writeDir(dir, keys.priv, 12);
+  const files = await listAuditFiles(dir);
+  assert.equal(files.length, 1);
+  const lines = (await readLines(path.join(dir, files[0]!))).map((l) => JSON.parse(l));
+  const kinds = lines.map((o) => ('checkpoint' in o ? `C${o.checkpoint.seq}:${o.checkpoint.reason}` : `R${o.seq}`));
+  assert.deepEqual(kinds, ['R1', 'R2', 'R3', 'R4', 'R5', 'C5:records', 'R6', 'R7', 'R8', 'R9', 'R10', 'C10:records', 'R11', 'R12', 'C12:shutdown']);
+  const report = await verifyAuditDir(dir, keys.pub);
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  assert.deepEqual([report.records, report.checkpoints, report.firstSeq, report.lastSeq], [12, 3, 1, 12]);
+});
+
+test('rotation by size carries the chain across files and signs each file off', async () => {
+  const keys = await makeKeys();
+  const dir = await newDir();
+  await writeDir(dir, keys.priv, 30, { rotateBytes: 2048, checkpointRecords: 1000 }, 2);
+  const files = await listAuditFiles(dir);
+  assert.ok(files.length >= 3, `expected several files, got ${files.length}`);
+  for (const f of files.slice(0, -1)) {
+    const last = JSON.parse((await readLines(path.join(dir, f))).at(-1)!);
+    assert.equal(last.checkpoint?.reason, 'rotate', f);
+  }
+  const report = await verifyAuditDir(dir, keys.pub);
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  assert.equal(report.records, 30);
+});
+
+test('rotation by time and a checkpoint every T seconds', async () => {
+  const keys = await makeKeys();
+  const dir = await newDir();
+  const sink = await openSink(dir, keys.priv, { checkpointRecords: 1000, checkpointMs: 100, rotateMs: 150 });
+  await sink.write([sampleRecord(1)]);
+  await new Promise((r) => setTimeout(r, 400));
+  const first = await listAuditFiles(dir);
+  const lines = (await readLines(path.join(dir, first[0]!))).map((l) => JSON.parse(l));
+  assert.equal(lines.at(-1).checkpoint?.reason, 'time');
+  await sink.write([sampleRecord(2)]);
+  await sink.close();
+  const files = await listAuditFiles(dir);
+  assert.equal(files.length, 2);
+  const report = await verifyAuditDir(dir, keys.pub);
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+});
+
+test('a restart continues the chain; a tail left unsigned by a crash is sealed as recovered', async () => {
+  const keys = await makeKeys();
+  const dir = await newDir();
+  await writeDir(dir, keys.priv, 3);
+  const crashed = await openSink(dir, keys.priv, { checkpointRecords: 100 });
+  await crashed.write([sampleRecord(4), sampleRecord(5)]);
+  // no close(): the process "died" with two records after the last checkpoint
+  const mid = await verifyAuditDir(dir, keys.pub);
+  assert.equal(mid.firstBad?.problem, 'unsigned-tail');
+  const again = await openSink(dir, keys.priv);
+  await again.write([sampleRecord(6)]);
+  await again.close();
+  const report = await verifyAuditDir(dir, keys.pub);
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  assert.deepEqual([report.firstSeq, report.lastSeq, report.files], [1, 6, 3]);
+  const all = (await Promise.all((await listAuditFiles(dir)).map((f) => readFile(path.join(dir, f), 'utf8')))).join('');
+  assert.match(all, /"reason":"recovered"/);
+});
+
+test('no writes, no file; an empty directory does not verify', async () => {
+  const keys = await makeKeys();
+  const dir = await newDir();
+  const sink = await openSink(dir, keys.priv);
+  await sink.close();
+  assert.deepEqual(await readdir(dir), []);
+  const report = await verifyAuditDir(dir, keys.pub);
+  assert.equal(report.ok, false);
+  assert.equal(report.firstBad?.problem, 'no-files');
+});
