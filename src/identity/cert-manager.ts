@@ -118,7 +118,7 @@ export class CertManager implements CertificateProvider {
         if (Date.now() + delay > deadline) {
           throw new Error(`no certificate from the KMS within ${this.opts.startTimeoutMs} ms: ${(err as Error).message}`);
         }
-        await new Promise<void>((r) => setTimeout(r, delay).unref());
+        await new Promise<void>((r) => setTimeout(r, delay));
       }
     }
     this.startBundleRefresh();
