@@ -8,7 +8,7 @@ import { T, type Token } from './sqli-token.js';
 
 const PATTERNS: readonly string[] = [
   // Boolean break-out after a closed string or number: ' or 1=1, ' and 'a'='a, 1 or 1=1
-  's&[1sv(fE]*', 's&n[o(&;]*', 's&o[1sv(f]*',
+  's&[1v(fE]*', 's&s', 's&s[o&;c)UB]*', 's&n[o(&;]*', 's&o[1sv(f]*',
   's)&*', 's))&*', 's)))&*', 's)&*',
   '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*', '1)&*', '1))&*',
   'n&1[c;]', 'n&f(*', 'v&*',
@@ -17,9 +17,9 @@ const PATTERNS: readonly string[] = [
   // UNION based: anything with union followed by select, in any of the five positions
   'UE*', 'U(E*', '?UE*', '?U(E*', '??UE*', '??U(E*', '???UE', '???U(',
   // Stacked queries and statement starts: '; drop table, 1; exec, ); select
-  's;[ETkf]*', '1;[ETkf]*', ');[ET]*', 's);[ET]*', ';[ET]*', '1);[ET]*',
+  's;[ETkf]*', '1;[ETkf]*', ');[ET]*', 'n);[ET]*', 's);[ET]*', ';[ET]*', '1);[ET]*',
   // Sub-selects and statements at the very start
-  '(E[1f(vok]*', 'E[fv]*', 'E(E*', 'E(f*', 'E(1*', 'E(v*', 'Eo[kn,]*', 'E1,*', 'E1k*',
+  '(E[1f(vok]*', '1(E*', 'k(E[o1f(v]*', '(f(t*', 'f(t*', 'E[fv]*', 'E(E*', 'E(f*', 'E(1*', 'E(v*', 'Eo[kn,]*', 'E1,*', 'E1k*',
   // Function calls that only SQL makes: sleep(5), benchmark(..), extractvalue(..)
   'f(1)', 'f(1)c', 'f(1);', 'f(1),', 'f(1,*', 'f(f*', 'f(E*', 'f(v*', 'f(s)', 'f(s,*', 'f()', 'f(1o*', '1f(*',
   // Time/Tsql statements: '; waitfor delay, ') waitfor delay, shutdown--

@@ -28,6 +28,7 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
   const tz = new SqlTokenizer(input, { quote });
   const out: Token[] = [];
   let lastWasComment = false;
+  let lastComment: Token | null = null;
   let sawEnd = false;
   for (let n = 0; n < MAX_RAW_TOKENS; n++) {
     const t = tz.next();
@@ -37,6 +38,7 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
     }
     if (t.type === T.COMMENT) {
       lastWasComment = true;
+      lastComment = t;
       continue;
     }
     lastWasComment = false;
@@ -46,7 +48,7 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
     if (out.length >= FINGERPRINT_LEN + 2) break;
   }
   const tokens = out.slice(0, FINGERPRINT_LEN);
-  const trailingComment = sawEnd && lastWasComment;
+  const trailingComment = sawEnd && lastWasComment && lastComment !== null && endsStatement(input, lastComment, quote);
   if (trailingComment && tokens.length < FINGERPRINT_LEN) {
     tokens.push({ type: T.COMMENT, val: '', open: '', closed: true, pos: input.length });
   }
@@ -91,4 +93,20 @@ function isWordToken(t: Token): boolean {
   if (t.open !== '' || t.type === T.STRING || t.type === T.VARIABLE || t.type === T.NUMBER) return false;
   const c = t.val.charCodeAt(0);
   return (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+/**
+ * Whether a comment at the end of the input reads as cutting off the rest of the query. `--` needs
+ * whitespace (or another `-`) after it in MySQL, and a comment holding the very quote the input was
+ * read inside (`'--flag'`, `'#anchor'`) is text within a string literal, not a cut.
+ */
+function endsStatement(input: string, c: Token, quote: string): boolean {
+  const v = c.val;
+  if (v.startsWith('--') && v.length > 2) {
+    const n = v.charCodeAt(2);
+    if (!(n === 0x2d || n === 0x20 || n === 0x09 || n === 0x0b || n === 0x0c || n === 0xa0)) return false;
+  }
+  if (quote === '') return true;
+  const q = input.indexOf(quote, c.pos);
+  return q === -1 || q >= (c.end ?? input.length);
 }

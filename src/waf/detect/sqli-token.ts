@@ -40,6 +40,8 @@ export interface Token {
   closed: boolean;
   /** Offset of the token in the input. */
   pos: number;
+  /** Offset just past the token (set for comments, whose text matters after the fact). */
+  end?: number;
 }
 
 /** Longest token text kept in `val`; the rest is scanned but not copied. */

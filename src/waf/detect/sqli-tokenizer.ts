@@ -150,7 +150,7 @@ export class SqlTokenizer {
     const s = this.s;
     while (i < s.length && s.charCodeAt(i) !== 0x0a && s.charCodeAt(i) !== 0x0d) i++;
     this.pos = i;
-    return { type: T.COMMENT, val: s.slice(start, Math.min(i, start + MAX_VAL)), open: '', closed: true, pos: start };
+    return { type: T.COMMENT, val: s.slice(start, Math.min(i, start + MAX_VAL)), open: '', closed: true, pos: start, end: i };
   }
 
   private blockComment(start: number): Token {
@@ -171,6 +171,7 @@ export class SqlTokenizer {
       open: '',
       closed: close !== -1,
       pos: start,
+      end,
     };
   }
 

@@ -43,7 +43,8 @@ function isDangerousTag(name: string): boolean {
   const colon = name.lastIndexOf(':');
   const local = colon === -1 ? name : name.slice(colon + 1);
   if (DANGEROUS_TAGS.has(local)) return true;
-  return local.startsWith('xsl') || local.startsWith('svg') || local.startsWith('script');
+  // XSLT and SVG element families, whichever prefix they are written with.
+  return name.startsWith('xsl') || local.startsWith('svg') || local.startsWith('script');
 }
 
 function isDangerousAttr(rawName: string, hasValue: boolean, value: string, fromData: boolean): boolean {
