@@ -334,7 +334,7 @@ export class Transaction {
       if ('marker' in item || this.isRemoved(item)) { i++; continue; }
       const matched = this.evalRule(item);
       if (!matched) { i++; continue; }
-      const d = item.disruptive === 'block' || item.disruptive === undefined ? (item.disruptive === 'block' ? this.rs.defaults[phase].disruptive : undefined) : item.disruptive;
+      const d = item.disruptive === 'block' ? this.rs.defaults[phase].disruptive : item.disruptive;
       if (d === 'allow' && this.ruleEngine === 'on') {
         if (item.allowScope === 'phase') return undefined;
         this.allowed = item.allowScope === 'request' ? 'request' : 'all';
@@ -360,49 +360,47 @@ export class Transaction {
     return undefined;
   }
 
-  /** Evaluates a rule and its chain; on a match runs the effects and logs. */
+  /**
+   * Evaluates a rule and its chain. As in ModSecurity, a link's effects (setvar, ctl...) run for
+   * each value it matched, before the next link is evaluated (the next link may read what they
+   * set); the rule logs once its whole chain matched (a rule without a chain logs per match).
+   */
   private evalRule(rule: Rule): boolean {
     this.currentRule = rule;
-    if (rule.chain === undefined) {
-      if (!rule.op) {
-        this.matchedVar = undefined;
-        this.onMatch(rule, [rule], true);
-        return true;
-      }
-      let any = false;
-      const values = this.resolveTargets(rule);
-      this.collection('MATCHED_VARS').clear();
-      for (const tv of values) {
-        if (this.evalValue(rule, tv)) {
-          any = true;
-          this.onMatch(rule, [rule], true);
-        }
-      }
-      return any;
+    if (!rule.op) {
+      this.matchedVar = undefined;
+      this.matchedVarName = undefined;
+      for (const e of rule.effects) e(this, rule);
+      this.maybeLog(rule);
+      return true;
     }
-    const links: Rule[] = [];
+    const single = rule.chain === undefined;
     for (let link: Rule | undefined = rule; link; link = link.chain) {
-      if (!link.op) { links.push(link); continue; }
+      if (!link.op) {
+        for (const e of link.effects) e(this, rule);
+        continue;
+      }
       const values = this.resolveTargets(link);
       this.collection('MATCHED_VARS').clear();
       let any = false;
-      for (const tv of values) if (this.evalValue(link, tv)) any = true;
+      for (const tv of values) {
+        if (!this.evalValue(link, tv)) continue;
+        any = true;
+        for (const e of link.effects) e(this, rule);
+        if (single) this.maybeLog(rule);
+      }
       if (!any) return false;
-      links.push(link);
     }
-    this.onMatch(rule, links, true);
+    if (!single) this.maybeLog(rule);
     return true;
   }
 
-  private onMatch(rule: Rule, links: Rule[], log: boolean): void {
-    for (const link of links) for (const e of link.effects) e(this, rule);
-    const shouldLog = rule.log ?? this.rs.defaults[rule.phase].log;
-    if (log && shouldLog) this.logMatch(rule);
+  private maybeLog(rule: Rule): void {
+    if (rule.log ?? this.rs.defaults[rule.phase].log) this.logMatch(rule);
   }
 
   /** Transformations (cached per transaction) and the operator, for one value. */
   private evalValue(rule: Rule, tv: TargetValue): boolean {
-    const op = rule.op!;
     if (rule.multiMatch && rule.transforms.length > 0) {
       let v = tv.value;
       if (this.tryOp(rule, tv, v)) return true;
@@ -414,18 +412,16 @@ export class Transaction {
       }
       return false;
     }
-    const v = this.transform(rule, tv.value);
-    void op;
-    return this.tryOp(rule, tv, v);
+    return this.tryOp(rule, tv, this.transform(rule, tv.value));
   }
 
   private tryOp(rule: Rule, tv: TargetValue, v: string): boolean {
     const op = rule.op!;
     const r = op.fn(this, v, rule.capture) !== op.negated;
     if (r) {
-      this.matchedVar = tv.value;
+      this.matchedVar = v;
       this.matchedVarName = tv.name;
-      this.collection('MATCHED_VARS').add(tv.name, tv.value);
+      this.collection('MATCHED_VARS').add(tv.name, v);
     }
     return r;
   }
