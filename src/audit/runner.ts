@@ -1,0 +1,223 @@
+import type { Registry, Counter, Gauge } from 'prom-client';
+import { counter, gauge } from '../admin/metrics-util.js';
+import type { Logger } from '../log.js';
+import type { AuditRecord } from './record.js';
+import type { RecordSink } from './sink.js';
+import { DiskSpool } from './spool.js';
+
+export interface RunnerOptions {
+  /** Records held in memory. */
+  queue: number;
+  onFull: 'spool' | 'drop';
+  spoolDir: string;
+  spoolMaxBytes: number;
+  flushTimeoutMs: number;
+  batch?: number;
+}
+
+interface SinkMetrics {
+  queued: Gauge<string>;
+  lag: Gauge<string>;
+  written: Counter<string>;
+  spooled: Counter<string>;
+  dropped: Counter<string>;
+  errors: Counter<string>;
+}
+
+function sinkMetrics(reg: Registry, sink: string): SinkMetrics {
+  const l = { sink };
+  return {
+    queued: gauge(reg, 'audit_queued', 'Audit records waiting for a sink (memory and spool)', ['sink']).labels(l) as unknown as Gauge<string>,
+    lag: gauge(reg, 'audit_lag_seconds', 'Seconds between a request and the write of its audit record, last batch', ['sink']).labels(l) as unknown as Gauge<string>,
+    written: counter(reg, 'audit_written_total', 'Audit records a sink persisted', ['sink']).labels(l) as unknown as Counter<string>,
+    spooled: counter(reg, 'audit_spooled_total', 'Audit records put in a sink\'s disk spool', ['sink']).labels(l) as unknown as Counter<string>,
+    dropped: counter(reg, 'audit_dropped_total', 'Audit records lost: queue full with onFull=drop, spool full, sink failed or closed', ['sink']).labels(l) as unknown as Counter<string>,
+    errors: counter(reg, 'audit_errors_total', 'Sink write failures (each failed batch counts once)', ['sink']).labels(l) as unknown as Counter<string>,
+  };
+}
+
+// Ref'd on purpose: a flush at shutdown must keep the process alive until it is done or times out.
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Keeps a sink off the request path: `enqueue` is synchronous and never throws; one worker writes
+ * batches in order. When the memory queue is full, or the sink fails, records go to a size-capped
+ * disk spool (`spool`) or are dropped and counted (`drop`). While anything is spooled, new records
+ * go to the spool too, so order is kept, and the worker drains the spool once the sink works again.
+ */
+export class SinkRunner {
+  private mem: AuditRecord[] = [];
+  private readonly spool: DiskSpool | null;
+  private working: Promise<void> | null = null;
+  private closed = false;
+  private failures = 0;
+  private readonly m: SinkMetrics;
+  private lastErrorLog = 0;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    readonly sink: RecordSink,
+    private readonly opts: RunnerOptions,
+    metrics: Registry,
+    private readonly logger: Logger,
+  ) {
+    this.m = sinkMetrics(metrics, sink.name);
+    this.spool = opts.onFull === 'spool'
+      ? new DiskSpool(opts.spoolDir, opts.spoolMaxBytes, (lost, err) => {
+          this.m.dropped.inc(lost);
+          this.m.errors.inc();
+          this.logError('audit spool write failed; records lost', err);
+        })
+      : null;
+  }
+
+  async init(): Promise<void> {
+    if (this.spool) {
+      await this.spool.init();
+      if (this.spool.size > 0) {
+        this.logger.info({ sink: this.sink.name, records: this.spool.size }, 'audit spool holds records from an earlier run; draining');
+        this.kick();
+      }
+    }
+  }
+
+  get name(): string {
+    return this.sink.name;
+  }
+
+  /** Records waiting: in memory plus spooled. */
+  get backlog(): number {
+    return this.mem.length + (this.spool?.size ?? 0);
+  }
+
+  /** Hands a record to this sink. Synchronous, never throws, never waits. */
+  enqueue(rec: AuditRecord): void {
+    try {
+      if (this.closed) { this.m.dropped.inc(); return; }
+      const spooling = this.spool !== null && this.spool.size > 0;
+      if (!spooling && this.mem.length < this.opts.queue) {
+        this.mem.push(rec);
+      } else if (this.spool) {
+        if (this.spool.append([JSON.stringify(rec)])) this.m.spooled.inc();
+        else this.m.dropped.inc();
+      } else {
+        this.m.dropped.inc();
+      }
+      this.m.queued.set(this.backlog);
+      this.kick();
+    } catch (err) {
+      this.m.dropped.inc();
+      this.logError('audit enqueue failed', err as Error);
+    }
+  }
+
+  private kick(): void {
+    if (this.wake) { const w = this.wake; this.wake = null; w(); }
+    if (!this.working) this.working = this.work().finally(() => { this.working = null; });
+  }
+
+  private logError(msg: string, err: Error): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < 5000) return; // a dead sink must not flood the log
+    this.lastErrorLog = now;
+    this.logger.error({ sink: this.sink.name, err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, msg);
+  }
+
+  private async backoff(): Promise<void> {
+    const ms = Math.min(100 * 2 ** Math.min(this.failures, 6), 5000);
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => { this.wake = null; resolve(); }, ms);
+      t.unref?.();
+      this.wake = () => { clearTimeout(t); resolve(); };
+    });
+  }
+
+  private async work(): Promise<void> {
+    const max = this.opts.batch ?? 256;
+    for (;;) {
+      if (this.failures > 0) await this.backoff();
+      let batch: AuditRecord[];
+      let fromSpool = 0;
+      if (this.mem.length > 0) {
+        batch = this.mem.splice(0, max);
+      } else if (this.spool && this.spool.size > 0) {
+        const lines = await this.spool.peek(max);
+        if (lines.length === 0) break;
+        fromSpool = lines.length;
+        batch = [];
+        for (const line of lines) {
+          try { batch.push(JSON.parse(line) as AuditRecord); } catch { this.m.dropped.inc(); this.m.errors.inc(); }
+        }
+      } else {
+        break;
+      }
+      try {
+        if (batch.length > 0) await this.sink.write(batch);
+        if (fromSpool) await this.spool!.consume(fromSpool);
+        this.failures = 0;
+        this.m.written.inc(batch.length);
+        const t = Date.parse(batch[0]?.time ?? '');
+        if (Number.isFinite(t)) this.m.lag.set(Math.max(0, (Date.now() - t) / 1000));
+      } catch (err) {
+        this.failures++;
+        this.m.errors.inc();
+        this.logError('audit sink write failed', err as Error);
+        if (fromSpool) {
+          // Stays at the head of the spool; retried after the backoff.
+        } else if (this.spool) {
+          // This batch and what is still in memory are older than anything spooled: put them first.
+          const rest = [...batch, ...this.mem];
+          this.mem = [];
+          let ok = false;
+          try { ok = await this.spool.prepend(rest.map((r) => JSON.stringify(r))); } catch (e) { this.logError('audit spool write failed', e as Error); }
+          if (ok) this.m.spooled.inc(rest.length);
+          else this.m.dropped.inc(rest.length);
+        } else {
+          this.m.dropped.inc(batch.length);
+        }
+        if (this.closed) break;
+      }
+      this.m.queued.set(this.backlog);
+    }
+    this.m.queued.set(this.backlog);
+    if (this.backlog === 0) this.m.lag.set(0);
+  }
+
+  /** Waits until the queue is written, or the flush timeout; what is left goes to the spool (or is counted lost). */
+  async drain(timeoutMs = this.opts.flushTimeoutMs): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.backlog > 0 && Date.now() < deadline) {
+      this.kick();
+      const w = this.working;
+      if (w) await Promise.race([w, sleep(Math.max(1, Math.min(50, deadline - Date.now())))]);
+      else await sleep(10);
+    }
+    if (this.working && Date.now() < deadline) await Promise.race([this.working, sleep(deadline - Date.now())]);
+  }
+
+  /** Stops taking records, flushes, closes the sink. Records not written by then are spooled or counted. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.drain();
+    this.closed = true;
+    if (this.working) await Promise.race([this.working, sleep(this.opts.flushTimeoutMs)]);
+    if (this.mem.length > 0) {
+      const left = this.mem;
+      this.mem = [];
+      let ok = false;
+      if (this.spool) {
+        try { ok = await this.spool.prepend(left.map((r) => JSON.stringify(r))); } catch { ok = false; }
+      }
+      if (ok) this.m.spooled.inc(left.length);
+      else this.m.dropped.inc(left.length);
+    }
+    if (this.spool) await this.spool.settle();
+    this.m.queued.set(this.backlog);
+    try {
+      await this.sink.close();
+    } catch (err) {
+      this.m.errors.inc();
+      this.logger.error({ sink: this.sink.name, err: { message: (err as Error).message } }, 'audit sink close failed');
+    }
+  }
+}
