@@ -313,7 +313,7 @@ export class RuleSetBuilder {
       let xpath: string | undefined;
       if (t.key !== undefined) {
         if (vname === 'XML') xpath = t.key;
-        else if (t.keyIsRegex) filter.keyRx = compileRegex(t.key);
+        else if (t.keyIsRegex) filter.keyRx = compileRegex('(?i)' + t.key); // key selectors ignore case, like key lookups
         else filter.key = t.key.toLowerCase();
       }
       if (t.exclude) {

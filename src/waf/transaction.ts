@@ -4,9 +4,11 @@ import { Collection } from './collection.js';
 import { expandMacro } from './macro.js';
 import type { IdRange } from './actions/ctl.js';
 import type { RawTarget } from './seclang/variables-parser.js';
-import { processRequestBody } from './body/index.js';
+import { processRequestBody, processorForContentType } from './body/index.js';
 import { parseQueryInto, parseCookiesInto } from './body/urlencoded.js';
 import { utf8FromBin } from './bytes.js';
+import { VARIABLES } from './variables.js';
+import { percentDecode } from './body/percent-decode.js';
 
 /** One rule match as it goes to the log (and the access/audit record). */
 export interface MatchRecord {
@@ -110,10 +112,12 @@ export class Transaction {
     const q = uri.indexOf('?');
     const pathPart = q < 0 ? uri : uri.slice(0, q);
     const query = q < 0 ? '' : uri.slice(q + 1);
-    s.set('REQUEST_FILENAME', pathPart);
-    s.set('PATH_INFO', pathPart);
-    const lastSlash = Math.max(pathPart.lastIndexOf('/'), pathPart.lastIndexOf('\\'));
-    s.set('REQUEST_BASENAME', lastSlash < 0 ? pathPart : pathPart.slice(lastSlash + 1));
+    // The web server hands ModSecurity the path percent-decoded (`+` stays a plus)
+    const filename = percentDecode(pathPart);
+    s.set('REQUEST_FILENAME', filename);
+    s.set('PATH_INFO', filename);
+    const lastSlash = Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\'));
+    s.set('REQUEST_BASENAME', lastSlash < 0 ? filename : filename.slice(lastSlash + 1));
     s.set('QUERY_STRING', query);
     if (q >= 0) parseQueryInto(query, this.collection('ARGS_GET'), this.rs.settings.argumentsLimit);
     const hdrs = this.collection('REQUEST_HEADERS');
@@ -122,6 +126,9 @@ export class Transaction {
       hdrs.add(k, v);
       if (k.toLowerCase() === 'cookie') parseCookiesInto(v, cookies);
     }
+    // The processor the Content-Type selects is known from phase 1 (a ctl: in phase 1 may change it)
+    const proc = processorForContentType(hdrs.first('content-type') ?? '');
+    if (proc) s.set('REQBODY_PROCESSOR', proc);
     const host = hdrs.first('host');
     if (host !== undefined) s.set('SERVER_NAME', host.replace(/:\d+$/, ''));
     this.updateArgsSize();
@@ -287,6 +294,9 @@ export class Transaction {
         }
         const c = this.collections.get(name);
         if (c) return key === undefined ? c.entries()[0]?.value ?? '' : c.first(key) ?? '';
+        const v = VARIABLES.get(name);
+        if (!v) return '';
+        for (const e of v.entries(this)) if (key === undefined || e.key.toLowerCase() === key) return e.value;
         return '';
       }
     }

@@ -52,7 +52,7 @@ export const ctl: ActionDef = {
       case 'requestbodyprocessor': {
         const v = arg.toUpperCase();
         if (!['URLENCODED', 'MULTIPART', 'JSON', 'XML'].includes(v)) throw new UserInputError(ctx.where, `ctl:requestBodyProcessor: unknown "${arg}"`);
-        rule.effects.push((tx) => { tx.bodyProcessor = v; });
+        rule.effects.push((tx) => { tx.bodyProcessor = v; tx.scalars.set('REQBODY_PROCESSOR', v); });
         return;
       }
       case 'requestbodyaccess': {

@@ -45,7 +45,9 @@ export function processRequestBody(tx: Transaction, body: string, complete: bool
       break;
   }
   if (!complete) error ??= undefined;
-  if (proc === undefined || proc === 'URLENCODED' || tx.forceRequestBodyVariable) s.set('REQUEST_BODY', body);
+  // The raw body is a variable unless a structured processor (XML, MULTIPART) took it apart; CRS
+  // reads it for JSON bodies too. ctl:forceRequestBodyVariable brings it back.
+  if ((proc !== 'XML' && proc !== 'MULTIPART') || tx.forceRequestBodyVariable) s.set('REQUEST_BODY', body);
   if (error) {
     s.set('REQBODY_ERROR', '1');
     s.set('REQBODY_ERROR_MSG', error);

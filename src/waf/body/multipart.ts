@@ -13,7 +13,8 @@ function dispositionParam(h: string, name: string): string | undefined {
   const re = name === 'name' ? /(?:^|[;\s])name\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/i : /(?:^|[;\s])filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]*))/i;
   const m = re.exec(h);
   if (!m) return undefined;
-  return m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2];
+  // only \" and \\ are escapes in a quoted value; any other backslash is data (C:\path)
+  return m[1] !== undefined ? m[1].replace(/\\(["\\])/g, '$1') : m[2];
 }
 
 /**

@@ -87,6 +87,27 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]*)(?::\d*)?$/;
  * empty Host. A version-less line is HTTP/0.9: the WAF sees it, then the exchange fails.
  */
 export function applyFrontDoor(req: ParsedRequest): void {
+  // Transfer-Encoding wins over Content-Length (RFC 9112 6.3): the server drops the length and
+  // hands the WAF the de-chunked body
+  const te = req.headers.find(([k]) => k.toLowerCase() === 'transfer-encoding')?.[1];
+  if (te !== undefined && te.toLowerCase().includes('chunked')) {
+    if (req.headers.some(([k]) => k.toLowerCase() === 'content-length')) {
+      req.headers = req.headers.filter(([k]) => k.toLowerCase() !== 'content-length');
+      req.body = dechunk(req.body);
+    }
+  }
+  // No length and no chunking on HTTP/1.x: the request has no body (the bytes are not read)
+  if (te === undefined && !req.headers.some(([k]) => k.toLowerCase() === 'content-length')) req.body = '';
+  // Apache merges repeated request headers into one comma-separated value
+  const seen = new Map<string, number>();
+  const merged: [string, string][] = [];
+  for (const [k, v] of req.headers) {
+    const lk = k.toLowerCase();
+    const at = seen.get(lk);
+    if (at === undefined) { seen.set(lk, merged.length); merged.push([k, v]); }
+    else merged[at] = [merged[at]![0], `${merged[at]![1]}, ${v}`];
+  }
+  req.headers = merged;
   const reject = (reason: string) => { req.reject ??= { status: 400, reason }; };
   if (!TOKEN.test(req.method)) reject('method is not a token');
   const u = req.uri;

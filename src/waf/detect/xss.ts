@@ -40,8 +40,9 @@ function isDangerous(e: HtmlEvent, fromData: boolean): boolean {
 
 function isDangerousTag(name: string): boolean {
   // Namespaced names (x:script) are the element after the prefix to an XML-aware browser.
-  const colon = name.lastIndexOf(':');
-  const local = colon === -1 ? name : name.slice(colon + 1);
+  // C++-style `a::b` is no namespace.
+  const colon = name.indexOf(':');
+  const local = colon > 0 && name.indexOf(':', colon + 1) === -1 ? name.slice(colon + 1) : name;
   if (DANGEROUS_TAGS.has(local)) return true;
   // XSLT and SVG element families, whichever prefix they are written with.
   return name.startsWith('xsl') || local.startsWith('svg') || local.startsWith('script');
