@@ -24,6 +24,21 @@ function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x0b || c === 0x00;
 }
 
+// Plain loops instead of String#indexOf with a start offset: under some V8 optimization states that
+// call degraded to a cost proportional to the whole string, which made a loop over 1 MB of '<'
+// take seconds. A loop over char codes is linear whatever the JIT does.
+function findChar(s: string, c: number, from: number): number {
+  for (let i = from; i < s.length; i++) if (s.charCodeAt(i) === c) return i;
+  return -1;
+}
+
+function findCommentEnd(s: string, from: number): number {
+  for (let i = from; i + 2 < s.length; i++) {
+    if (s.charCodeAt(i) === 0x2d && s.charCodeAt(i + 1) === 0x2d && s.charCodeAt(i + 2) === 0x3e) return i;
+  }
+  return -1;
+}
+
 function isAlpha(c: number): boolean {
   return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
@@ -72,7 +87,7 @@ export function scanHtml(s: string, start: HtmlStart, onEvent: (e: HtmlEvent) =>
     if (i >= n) return { value: '', quote: '', endTag: false };
     const q = s.charCodeAt(i);
     if (q === 0x22 || q === 0x27 || q === 0x60) {
-      const close = s.indexOf(s[i]!, i + 1);
+      const close = findChar(s, q, i + 1);
       const end = close === -1 ? n : close;
       const v = s.slice(i + 1, Math.min(end, i + 1 + MAX_KEEP));
       const quote = s[i]!;
@@ -100,8 +115,8 @@ export function scanHtml(s: string, start: HtmlStart, onEvent: (e: HtmlEvent) =>
       if (i < n && s.charCodeAt(i) === 0x3e) i++;
       else if (attributes()) return true;
     } else {
-      const quote = start === HtmlStart.ValueSingle ? "'" : start === HtmlStart.ValueDouble ? '"' : '`';
-      const close = s.indexOf(quote, 0);
+      const quote = start === HtmlStart.ValueSingle ? 0x27 : start === HtmlStart.ValueDouble ? 0x22 : 0x60;
+      const close = findChar(s, quote, 0);
       if (close === -1) return false; // never leaves the value
       i = close + 1;
       if (attributes()) return true;
@@ -110,7 +125,7 @@ export function scanHtml(s: string, start: HtmlStart, onEvent: (e: HtmlEvent) =>
 
   // Data state.
   while (i < n) {
-    const lt = s.indexOf('<', i);
+    const lt = findChar(s, 0x3c, i);
     if (lt === -1) return false;
     i = lt + 1;
     if (i >= n) return false;
@@ -126,23 +141,23 @@ export function scanHtml(s: string, start: HtmlStart, onEvent: (e: HtmlEvent) =>
       if (attributes()) return true;
     } else if (c === 0x2f) {
       // end tag: its attributes are ignored by browsers; skip to '>'
-      const gt = s.indexOf('>', i);
+      const gt = findChar(s, 0x3e, i);
       i = gt === -1 ? n : gt + 1;
     } else if (c === 0x21) {
-      if (s.startsWith('--', i + 1)) {
-        const end = s.indexOf('-->', i + 3);
+      if (s.charCodeAt(i + 1) === 0x2d && s.charCodeAt(i + 2) === 0x2d) {
+        const end = findCommentEnd(s, i + 3);
         const stop = end === -1 ? n : end;
         if (onEvent({ kind: 'comment', text: s.slice(i + 3, Math.min(stop, i + 3 + MAX_KEEP)) })) return true;
         i = end === -1 ? n : end + 3;
       } else {
-        const gt = s.indexOf('>', i);
+        const gt = findChar(s, 0x3e, i);
         const stop = gt === -1 ? n : gt;
         if (onEvent({ kind: 'decl', text: s.slice(i + 1, Math.min(stop, i + 1 + MAX_KEEP)) })) return true;
         i = gt === -1 ? n : gt + 1;
       }
     } else if (c === 0x3f) {
       // processing instruction: a bogus comment to HTML
-      const gt = s.indexOf('>', i);
+      const gt = findChar(s, 0x3e, i);
       const stop = gt === -1 ? n : gt;
       if (onEvent({ kind: 'comment', text: s.slice(i, Math.min(stop, i + MAX_KEEP)) })) return true;
       i = gt === -1 ? n : gt + 1;

@@ -107,6 +107,8 @@ function endsStatement(input: string, c: Token, quote: string): boolean {
     if (!(n === 0x2d || n === 0x20 || n === 0x09 || n === 0x0b || n === 0x0c || n === 0xa0)) return false;
   }
   if (quote === '') return true;
-  const q = input.indexOf(quote, c.pos);
-  return q === -1 || q >= (c.end ?? input.length);
+  const q = quote.charCodeAt(0);
+  const end = c.end ?? input.length;
+  for (let i = c.pos; i < end; i++) if (input.charCodeAt(i) === q) return false;
+  return true;
 }

@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fold, MAX_RAW_TOKENS } from '../../../src/waf/detect/sqli-fold.js';
+import { detectSQLi } from '../../../src/waf/detect/sqli.js';
+import { SqlTokenizer } from '../../../src/waf/detect/sqli-tokenizer.js';
+import { detectXSS } from '../../../src/waf/detect/xss.js';
+
+// Robustness: hostile input never throws, and the work is bounded. Time limits here are generous
+// safety nets against a hang (quadratic behaviour on 1 MB would take minutes), not speed targets:
+// throughput is measured by throughput.ts.
+
+/** Small deterministic PRNG so a failure can be replayed. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 0x100000000;
+  };
+}
+
+const ALPHABET = "'\"`\\/*-#;()<>=!&|@:,.{}[]?%+ \t\n\0aoe1x0unionselect/*!onerror=javascript:<script";
+
+function randomInput(r: () => number, len: number, binary: boolean): string {
+  let s = '';
+  for (let i = 0; i < len; i++) {
+    s += binary ? String.fromCharCode(Math.floor(r() * 256)) : ALPHABET[Math.floor(r() * ALPHABET.length)];
+  }
+  return s;
+}
+
+test('random bytes and random syntax soup never throw', () => {
+  const r = rng(0x5eed);
+  for (let i = 0; i < 4000; i++) {
+    const s = randomInput(r, Math.floor(r() * 200), i % 2 === 0);
+    const res = detectSQLi(s);
+    assert.equal(typeof res.match, 'boolean');
+    assert.ok(res.fingerprint.length <= 5);
+    assert.equal(typeof detectXSS(s), 'boolean');
+  }
+});
+
+test('chars above 0xFF (non-binary strings) are handled', () => {
+  for (const s of ['\u2028\u2029', '\ud800', '\uffff<script>', "\u0100' or 1=1--", '\u00a0or\u00a01=1']) {
+    detectSQLi(s);
+    detectXSS(s);
+  }
+  assert.equal(detectXSS('\uffff<script>'), true);
+});
+
+test('tokenizer always makes progress', () => {
+  const r = rng(42);
+  for (let i = 0; i < 500; i++) {
+    const s = randomInput(r, 300, i % 2 === 0);
+    const tz = new SqlTokenizer(s);
+    let n = 0;
+    let last = -1;
+    for (let t = tz.next(); t !== null; t = tz.next()) {
+      assert.ok(t.pos > last || t.pos === 0, 'token positions advance');
+      last = t.pos;
+      n++;
+      assert.ok(n <= s.length, 'no more tokens than chars');
+    }
+  }
+});
+
+test('folding examines a bounded number of tokens', () => {
+  // A million comments would otherwise be walked one by one.
+  const s = '/**/'.repeat(250_000) + ' union select 1';
+  const f = fold(s, '');
+  assert.equal(f.fingerprint, '');
+  assert.ok(MAX_RAW_TOKENS <= 1000);
+});
+
+const BIG: Array<[string, string]> = [
+  ['1 MB of one char', 'a'.repeat(1 << 20)],
+  ['1 MB of quotes', "'".repeat(1 << 20)],
+  ['1 MB of alternating quotes', `'"`.repeat(1 << 19)],
+  ['1 MB of nested quotes with escapes', "\\'\"\\\"'".repeat(1 << 18)],
+  ['1 MB of open comments', '/*'.repeat(1 << 19)],
+  ['1 MB of nested comment openers and closers', '/*/*/'.repeat(209715)],
+  ['1 MB of dashes', '-'.repeat(1 << 20)],
+  ['1 MB of <', '<'.repeat(1 << 20)],
+  ['1 MB of <a', '<a'.repeat(1 << 19)],
+  ['1 MB of attributes', `<a ${'x=1 '.repeat(1 << 18)}`],
+  ['1 MB of open attribute values', `<a ${'x="'.repeat(349525)}`],
+  ['1 MB of comments', '<!--'.repeat(1 << 18)],
+  ['1 MB of words and spaces', 'or '.repeat(349525)],
+  ['1 MB of whitespace then an attack', `${' '.repeat(1 << 20)}' or 1=1--`],
+  ['1 MB random binary', randomInput(rng(7), 1 << 20, true)],
+];
+
+for (const [name, s] of BIG) {
+  test(`1 MB input: ${name}`, { timeout: 30_000 }, () => {
+    const r = detectSQLi(s);
+    assert.equal(typeof r.match, 'boolean');
+    assert.equal(typeof detectXSS(s), 'boolean');
+  });
+}
+
+test('leading whitespace does not hide an attack', () => {
+  assert.equal(detectSQLi(`${' '.repeat(1 << 20)}' or 1=1--`).match, true);
+  assert.equal(detectXSS(`${' '.repeat(1 << 20)}<script>`), true);
+});

@@ -1,0 +1,44 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { detectSQLi } from '../../../src/waf/detect/sqli.js';
+import { BENIGN, SQLI_ATTACKS } from './samples.js';
+
+test('every SQL injection in our attack set is detected', () => {
+  const missed = SQLI_ATTACKS.filter((s) => !detectSQLi(s).match);
+  assert.deepEqual(missed, []);
+});
+
+test('no benign value is flagged', () => {
+  const flagged = BENIGN.filter((s) => detectSQLi(s).match).map((s) => `${s} => ${detectSQLi(s).fingerprint}`);
+  assert.deepEqual(flagged, []);
+});
+
+const FAMILIES: Array<[string, string, string]> = [
+  ['tautology on a number', '1 or 1=1', '1&1'],
+  ['tautology after a single quote', "x' or 'a'='a", 's&s'],
+  ['tautology after a double quote', 'x" or 1=1 --', 's&1c'],
+  ['union select', "' union select null--", 'sUE1c'],
+  ['stacked query', '1; drop table users', '1;En'],
+  ['comment cut', "admin'#", 'sc'],
+  ['time based', "' and sleep(5)--", 's&f(1'],
+  ['mysql conditional comment', '1/*!union*/select', '1X'],
+  ['hex literal compare', "' or 0x41=0x41 --", 's&1c'],
+  ['char() building', "' or char(65)=char(65)--", 's&f(1'],
+  ['waitfor', "'; waitfor delay '0:0:5'--", 's;Tsc'],
+];
+
+for (const [family, input, fp] of FAMILIES) {
+  test(`detects ${family}: ${input}`, () => {
+    assert.deepEqual(detectSQLi(input), { match: true, fingerprint: fp });
+  });
+}
+
+test('the result carries the plain reading fingerprint when nothing matches', () => {
+  assert.deepEqual(detectSQLi("O'Brien"), { match: false, fingerprint: 'ns' });
+  assert.deepEqual(detectSQLi(''), { match: false, fingerprint: '' });
+});
+
+test('binary strings with high bytes are words, not attacks', () => {
+  assert.equal(detectSQLi('caf\xe9 cr\xe8me br\xfbl\xe9e').match, false);
+  assert.equal(detectSQLi("\xe9' or 1=1--").match, true);
+});
