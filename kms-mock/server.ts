@@ -151,11 +151,14 @@ export async function startKmsMock(opts: KmsMockOptions): Promise<KmsMock> {
   });
   const server = https.createServer(tlsOptions());
   let publishedSeq = store.bundle().sequence;
+  /** Long-polling bundle watchers, answered on the next change. */
+  const watchers = new Set<() => void>();
   const syncTrust = (): void => {
     const seq = store.bundle().sequence;
     if (seq !== publishedSeq) {
       publishedSeq = seq;
       server.setSecureContext(tlsOptions());
+      for (const w of [...watchers]) w();
       log.info({ event: 'bundle_changed', sequence: seq }, 'kms-mock trust bundle changed');
     }
   };
@@ -320,6 +323,28 @@ export async function startKmsMock(opts: KmsMockOptions): Promise<KmsMock> {
         if (await transportFault(req, res)) return;
         return send(res, 200, store.bundle());
       }
+      if (req.method === 'GET' && p === '/v1/bundle/watch') {
+        const after = Number(url.searchParams.get('after') ?? '-1');
+        const waitS = Math.min(55, Math.max(0, Number(url.searchParams.get('wait') ?? '25') || 0));
+        if (await transportFault(req, res)) return;
+        if (!(store.bundle().sequence > after)) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              clearTimeout(t);
+              timers.delete(t);
+              watchers.delete(done);
+              resolve();
+            };
+            const t = setTimeout(done, waitS * 1000);
+            timers.add(t);
+            watchers.add(done);
+            req.socket.once('close', done);
+          });
+          if (req.socket.destroyed) return;
+          if (await transportFault(req, res)) return;
+        }
+        return send(res, 200, store.bundle());
+      }
       if (p === '/admin/faults' && (req.method === 'POST' || req.method === 'GET')) return handleAdmin(req, res, 'faults');
       if (p === '/admin/rotate-ca' && req.method === 'POST') return handleAdmin(req, res, 'rotate-ca');
       if (req.method === 'GET' && p === '/healthz') return send(res, 200, { ok: true });
@@ -377,6 +402,7 @@ export async function startKmsMock(opts: KmsMockOptions): Promise<KmsMock> {
     async close() {
       clearInterval(tick);
       for (const t of timers) clearTimeout(t);
+      for (const w of [...watchers]) w();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const s of sockets) s.destroy();

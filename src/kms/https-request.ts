@@ -12,6 +12,8 @@ export interface HttpsCallOptions {
   headers?: Record<string, string>;
   body?: unknown;
   timeoutMs: number;
+  /** Abandons the request (a watch being stopped). */
+  signal?: AbortSignal;
 }
 
 export interface HttpsAnswer {
@@ -53,6 +55,10 @@ export function httpsCall(opts: HttpsCallOptions): Promise<HttpsAnswer> {
     });
     const timer = setTimeout(() => fail(new KmsError('unavailable', `KMS did not answer within ${opts.timeoutMs} ms`)), opts.timeoutMs);
     req.on('error', (err) => fail(new KmsError('unavailable', `KMS request failed: ${err.message}`)));
+    if (opts.signal) {
+      if (opts.signal.aborted) queueMicrotask(() => fail(new KmsError('unavailable', 'request aborted')));
+      else opts.signal.addEventListener('abort', () => fail(new KmsError('unavailable', 'request aborted')), { once: true });
+    }
     req.on('response', (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

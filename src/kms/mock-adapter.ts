@@ -57,16 +57,47 @@ export class MockKmsClient implements KmsClient {
 
   async fetchBundle(): Promise<TrustBundle> {
     const ans = await httpsCall({ method: 'GET', url: new URL('v1/bundle', this.base), ca: this.opts.caPem, timeoutMs: this.opts.timeoutMs });
-    const b = jsonAnswer(ans, 'bundle') as { trustDomain?: unknown; sequence?: unknown; roots?: unknown };
-    if (typeof b?.trustDomain !== 'string' || typeof b.sequence !== 'number' || !Array.isArray(b.roots) || !b.roots.every((r) => typeof r === 'string') || !allParse(b.roots as string[])) {
-      throw new KmsError('bad_response', 'bundle: KMS answer is not a trust bundle');
-    }
-    return { trustDomain: b.trustDomain, sequence: b.sequence, rootsPem: b.roots as string[] };
+    return parseBundle(ans);
+  }
+
+  /**
+   * Long-polls `GET /v1/bundle/watch?after=SEQ`: kms-mock answers as soon as the sequence moves past
+   * SEQ (or after `wait` seconds with the bundle unchanged). Errors back off 1–2 s and retry.
+   */
+  watchBundle(onChange: (bundle: TrustBundle) => void): () => void {
+    const ctl = new AbortController();
+    const waitS = 25;
+    void (async () => {
+      let after = -1;
+      while (!ctl.signal.aborted) {
+        try {
+          const url = new URL('v1/bundle/watch', this.base);
+          url.searchParams.set('after', String(after));
+          url.searchParams.set('wait', String(waitS));
+          const ans = await httpsCall({ method: 'GET', url, ca: this.opts.caPem, timeoutMs: (waitS + 5) * 1000, signal: ctl.signal });
+          const b = parseBundle(ans);
+          after = b.sequence as number;
+          onChange(b);
+        } catch {
+          if (ctl.signal.aborted) break;
+          await new Promise<void>((r) => setTimeout(r, 1000 + Math.random() * 1000).unref());
+        }
+      }
+    })();
+    return () => ctl.abort();
   }
 
   async close(): Promise<void> {
     this.identity = undefined;
   }
+}
+
+function parseBundle(ans: Parameters<typeof jsonAnswer>[0]): TrustBundle {
+  const b = jsonAnswer(ans, 'bundle') as { trustDomain?: unknown; sequence?: unknown; roots?: unknown };
+  if (typeof b?.trustDomain !== 'string' || typeof b.sequence !== 'number' || !Array.isArray(b.roots) || !b.roots.every((r) => typeof r === 'string') || !allParse(b.roots as string[])) {
+    throw new KmsError('bad_response', 'bundle: KMS answer is not a trust bundle');
+  }
+  return { trustDomain: b.trustDomain, sequence: b.sequence, rootsPem: b.roots as string[] };
 }
 
 export async function readToken(file: string): Promise<string> {

@@ -80,3 +80,25 @@ test('CA root rotation: new root published first, leaves move to it, old root re
     await env.close();
   }
 });
+
+test('bundle changes arrive by watch (long poll) without waiting for the refresh interval', async () => {
+  const env = await startMock(30);
+  const a = provider(kmsConfig(env, A, { ttl: 30, bundleRefresh: '60s' }));
+  try {
+    await a.p.start();
+    const seq = a.p.current()!.bundleVersion as number;
+    const seen: Array<number | string | undefined> = [];
+    a.p.subscribe((m) => seen.push(m.bundleVersion));
+    // Let the watch settle into its long poll before the change.
+    await sleep(300);
+    const t0 = Date.now();
+    await env.mock.rotateCa(60);
+    assert.ok(await waitFor(() => splitPemCerts(a.p.current()!.trustBundlePem).length === 2, 2000), 'new root pushed to the watcher');
+    assert.ok(Date.now() - t0 < 2000);
+    assert.equal(a.p.current()!.bundleVersion, seq + 1);
+    assert.deepEqual(seen, [seq + 1], 'one material with the new bundle, same certificate');
+  } finally {
+    await a.p.stop();
+    await env.close();
+  }
+});
