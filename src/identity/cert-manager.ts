@@ -284,7 +284,9 @@ export class CertManager implements CertificateProvider {
   }
 
   private scheduleRenewal(m: CertificateMaterial): void {
-    const start = m.notBefore.getTime();
+    // KMSs backdate notBefore against clock skew (Vault by 30 s): count the lifetime from when we got
+    // the certificate, or a short TTL would be "half over" on arrival and renew in a tight loop.
+    const start = Math.max(m.notBefore.getTime(), Date.now() - 1000);
     const life = m.notAfter.getTime() - start;
     const frac = this.opts.at + (2 * this.random() - 1) * this.opts.jitter;
     const at = Math.min(Math.max(start + life * frac, Date.now() + 50), m.notAfter.getTime() - 50);

@@ -31,9 +31,21 @@ export class MockKmsClient implements KmsClient {
   }
 
   async sign(req: SignRequest): Promise<SignResult> {
-    const headers: Record<string, string> = { 'idempotency-key': req.idempotencyKey };
     const id = this.identity;
     const useMtls = id !== undefined && id.notAfter.getTime() > Date.now();
+    try {
+      return await this.signOnce(req, useMtls ? id : undefined);
+    } catch (err) {
+      // The KMS no longer accepts our SVID (its root was withdrawn early, or it lost its state):
+      // fall back to the bootstrap token when we have one, as a fresh workload would.
+      if (useMtls && err instanceof KmsError && err.reason === 'unauthorized' && this.opts.tokenFile) return this.signOnce(req, undefined);
+      throw err;
+    }
+  }
+
+  private async signOnce(req: SignRequest, id: CurrentIdentity | undefined): Promise<SignResult> {
+    const headers: Record<string, string> = { 'idempotency-key': req.idempotencyKey };
+    const useMtls = id !== undefined;
     if (!useMtls) {
       if (!this.opts.tokenFile) throw new KmsError('unauthorized', 'no valid SVID to renew with and no tokenFile for the first issuance');
       headers['authorization'] = `Bearer ${(await readToken(this.opts.tokenFile))}`;
