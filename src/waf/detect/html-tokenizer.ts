@@ -20,8 +20,20 @@ export type HtmlEvent =
 /** Longest name or value kept for inspection; longer ones are scanned but cut. */
 const MAX_KEEP = 256;
 
+/** Longest attribute name kept: every name we look for is shorter; `on` handlers only need the start. */
+const MAX_NAME = 40;
+
+const SPACE = new Uint8Array(256);
+for (const c of [0x20, 0x09, 0x0a, 0x0c, 0x0d, 0x0b, 0x00]) SPACE[c] = 1;
+/** Chars that end an attribute name: space, '/', '>', '='. */
+const NAME_END = new Uint8Array(256);
+NAME_END.set(SPACE);
+NAME_END[0x2f] = 1;
+NAME_END[0x3e] = 1;
+NAME_END[0x3d] = 1;
+
 function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d || c === 0x0b || c === 0x00;
+  return c < 256 && SPACE[c] === 1;
 }
 
 // Plain loops instead of String#indexOf with a start offset: under some V8 optimization states that
@@ -66,10 +78,10 @@ export function scanHtml(s: string, start: HtmlStart, onEvent: (e: HtmlEvent) =>
       i++;
       while (i < n) {
         const c = s.charCodeAt(i);
-        if (isSpace(c) || c === 0x2f || c === 0x3e || c === 0x3d) break;
+        if (c < 256 && NAME_END[c] === 1) break;
         i++;
       }
-      const name = s.slice(nameStart, Math.min(i, nameStart + MAX_KEEP)).toLowerCase();
+      const name = s.slice(nameStart, Math.min(i, nameStart + MAX_NAME)).toLowerCase();
       while (i < n && isSpace(s.charCodeAt(i))) i++;
       if (i >= n || s.charCodeAt(i) !== 0x3d) {
         if (onEvent({ kind: 'attr', name, hasValue: false, value: '', quote: '' })) return true;

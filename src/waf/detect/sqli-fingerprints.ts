@@ -73,12 +73,26 @@ export function isAttackTokens(tokens: readonly Token[]): boolean {
   return a.type === T.STRING && b.type === T.OPERATOR && (b.val === '|' || b.val === '^') && 'n1fvs('.includes(c.type);
 }
 
-/** Whether a fingerprint is one of the known attack shapes. */
-export function isAttackFingerprint(fp: string): boolean {
+function lookup(fp: string): boolean {
   if (fp.includes('X')) return true;
   if (exact.has(fp)) return true;
   for (let i = 1; i <= fp.length; i++) if (prefix.has(fp.slice(0, i))) return true;
   return false;
+}
+
+// Real traffic produces few distinct fingerprints, so answers are remembered (bounded: the map is
+// dropped when full, which costs only recomputation).
+const memo = new Map<string, boolean>();
+const MEMO_MAX = 20_000;
+
+/** Whether a fingerprint is one of the known attack shapes. */
+export function isAttackFingerprint(fp: string): boolean {
+  const known = memo.get(fp);
+  if (known !== undefined) return known;
+  const r = lookup(fp);
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(fp, r);
+  return r;
 }
 
 /** Sizes of the expanded knowledge set (for docs and tests). */

@@ -52,7 +52,9 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
   if (trailingComment && tokens.length < FINGERPRINT_LEN) {
     tokens.push({ type: T.COMMENT, val: '', open: '', closed: true, pos: input.length });
   }
-  return { fingerprint: tokens.map((t) => t.type).join(''), tokens, trailingComment };
+  let fingerprint = '';
+  for (const t of tokens) fingerprint += t.type;
+  return { fingerprint, tokens, trailingComment };
 }
 
 function push(out: Token[], t: Token): void {

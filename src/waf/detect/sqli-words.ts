@@ -75,6 +75,7 @@ const PAIRS: ReadonlyArray<readonly [string, string, TokenType]> = [
 const WORDS = new Map<string, TokenType>();
 const FUNCS = new Set<string>(FUNCTIONS);
 const PAIR_MAP = new Map<string, TokenType>();
+const PAIR_FIRST = new Set<string>();
 
 function put(list: readonly string[], type: TokenType): void {
   for (const w of list) if (!WORDS.has(w)) WORDS.set(w, type);
@@ -89,7 +90,10 @@ put(VALUES, T.NUMBER);
 put(TYPES, T.TYPE);
 put(KEYWORDS, T.KEYWORD);
 WORDS.set('collate', T.COLLATE);
-for (const [a, b, t] of PAIRS) PAIR_MAP.set(`${a} ${b}`, t);
+for (const [a, b, t] of PAIRS) {
+  PAIR_MAP.set(`${a} ${b}`, t);
+  PAIR_FIRST.add(a);
+}
 
 /** Class of a lowercased word; `callFollows` is whether the next non-space char is `(`. */
 export function classifyWord(word: string, callFollows: boolean): TokenType {
@@ -99,6 +103,7 @@ export function classifyWord(word: string, callFollows: boolean): TokenType {
 
 /** Class of two adjacent words read as one, or undefined. */
 export function classifyPair(first: string, second: string): TokenType | undefined {
+  if (!PAIR_FIRST.has(first)) return undefined;
   return PAIR_MAP.get(`${first} ${second}`);
 }
 
