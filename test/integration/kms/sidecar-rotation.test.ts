@@ -4,7 +4,7 @@ import http from 'node:http';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { startMock, kmsConfig, sleep, TD, type MockEnv } from './helpers.js';
+import { startMock, kmsConfig, sleep, waitFor, TD, type MockEnv } from './helpers.js';
 import { startSidecar, type Sidecar } from '../../../src/sidecar.js';
 import { silentLogger } from '../../../src/log.js';
 import type { MeshguardConfig } from '../../../src/config/types.js';
@@ -120,6 +120,37 @@ test('rotation under continuous load through both sidecars (outbound orders → 
     running = false;
     for (const s of sidecars.reverse()) await s.stop({ drainTimeoutMs: 500 });
     agent.destroy();
+    admin.destroy();
+    app.close();
+    await env.close();
+  }
+});
+
+test('sidecar /ready: 200 with a certificate, 503 once it expired with the KMS down, 200 again when the KMS returns', async () => {
+  const env = await startMock(3);
+  const app = http.createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => app.listen(0, '127.0.0.1', r));
+  const admin = new http.Agent({ keepAlive: false });
+  let s: Sidecar | undefined;
+  try {
+    const cfg = kmsConfig(env, PAYMENTS, { ttl: 3, bundleRefresh: '10s' }, { backoff: { initial: '100ms', max: '300ms' } });
+    cfg.inbound = { listen: '127.0.0.1:0', app: `http://127.0.0.1:${(app.address() as AddressInfo).port}` };
+    cfg.admin = { listen: '127.0.0.1:0' };
+    s = await sidecar(env, 'payments', cfg);
+    const ready = async () => (await get(admin, s!.adminAddress!.port, '/ready')).status;
+    assert.equal(await ready(), 200);
+    env.mock.setFault('down');
+    const notAfter = s.provider.current()!.notAfter.getTime();
+    await sleep(Math.max(0, notAfter - Date.now() - 300));
+    assert.equal(await ready(), 200, 'still ready on the old certificate before it expires');
+    await sleep(Math.max(0, notAfter - Date.now() + 300));
+    assert.equal(await ready(), 503, 'not ready once the certificate expired');
+    const c = JSON.parse((await get(admin, s.adminAddress!.port, '/certs')).body) as { status?: { lastError?: string } };
+    assert.match(String(c.status?.lastError), /^unavailable:/, '/certs shows the last error');
+    env.mock.setFault('none');
+    assert.ok(await waitFor(async () => (await ready()) === 200, 3000), 'ready again when the KMS returns');
+  } finally {
+    await s?.stop({ drainTimeoutMs: 0 });
     admin.destroy();
     app.close();
     await env.close();
