@@ -69,3 +69,20 @@ test('KMS down past the renewal window: serving until expiry, then not ready, th
     await env.close();
   }
 });
+
+test('a failing bundle refresh keeps the bundle in force and is counted', async () => {
+  const env = await startMock(30);
+  const { p, metrics } = provider(kmsConfig(env, ID, { ttl: 30, bundleRefresh: '150ms' }));
+  try {
+    await p.start();
+    const before = p.current()!;
+    env.mock.setFault('garbage', 1);
+    assert.ok(await waitFor(async () => (await metricValue(metrics, 'meshguard_bundle_refresh_failures_total', { reason: 'bad_response' })) > 0, 2000));
+    assert.equal(p.current()!.trustBundlePem, before.trustBundlePem);
+    assert.equal(p.current()!.serial, before.serial);
+    assert.equal(await metricValue(metrics, 'meshguard_rotation_failures_total'), 0, 'a bundle failure is not a rotation failure');
+  } finally {
+    await p.stop();
+    await env.close();
+  }
+});

@@ -15,6 +15,8 @@ import type { CertManager } from '../../../src/identity/cert-manager.js';
 import { splitPemCerts } from '../../../src/kms/pem.js';
 import { chainsTo } from '../../../src/identity/cert-manager-checks.js';
 import { waitFor } from './helpers.js';
+import { webcrypto } from 'node:crypto';
+import { createRootCa, issueCert } from '../../../src/tls/dev-pki.js';
 
 // Debian's softhsm2 package; `.ci/run` installs it. MESHGUARD_SOFTHSM_MODULE points elsewhere if needed.
 const MODULE = process.env['MESHGUARD_SOFTHSM_MODULE'] ?? '/usr/lib/softhsm/libsofthsm2.so';
@@ -69,6 +71,38 @@ test('pkcs11-ca on SoftHSM2: the CA key is not extractable, SVIDs are signed by 
     assert.ok(chainsTo(chain, [ca]));
     assert.equal(m.trustBundlePem.trim(), caPem.trim());
     assert.ok(await waitFor(() => p!.current() !== undefined && p!.current()!.serial !== m.serial, 3000), 'renewed by the token');
+  } finally {
+    await p?.stop();
+    token.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('pkcs11-ca as an intermediate on the token under an offline root: chain leaf → intermediate, bundle = the root', async () => {
+  const dir = await freshToken();
+  const token = Pkcs11Token.open({ module: MODULE, tokenLabel: 'meshguard-ca', pin: PIN });
+  let p: CertManager | undefined;
+  try {
+    const { spki } = token.generateCaKey('mg-int');
+    // The offline root lives in software here; it signs a CA certificate for the token's public key.
+    const root = await createRootCa({ commonName: 'offline root' });
+    const pub = await webcrypto.subtle.importKey('spki', spki, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+    const int = await issueCert(root, { uris: [], isCa: true, commonName: 'HSM intermediate', publicKey: pub, ttlMs: 86_400_000 });
+    await writeFile(path.join(dir, 'int.pem'), int.certPem + root.certPem);
+    await writeFile(path.join(dir, 'pin'), PIN);
+    const config: MeshguardConfig = {
+      trustDomain: TD,
+      identity: ID,
+      certificates: { provider: 'kms', kms: { adapter: 'pkcs11-ca', module: MODULE, tokenLabel: 'meshguard-ca', pinFile: 'pin', keyLabel: 'mg-int', caCert: 'int.pem', ttl: 60, startTimeout: '5s' } },
+    };
+    p = createKmsProvider({ config, configDir: dir, logger: silentLogger, metrics: new Registry() }) as CertManager;
+    await p.start();
+    const m = p.current()!;
+    const chain = splitPemCerts(m.certChainPem).map((c) => new X509Certificate(c));
+    assert.equal(chain.length, 2, 'leaf and the HSM intermediate');
+    assert.equal(chain[1]!.fingerprint256, new X509Certificate(int.certPem).fingerprint256);
+    assert.ok(chain[0]!.verify(chain[1]!.publicKey), 'leaf signed by the token key');
+    assert.equal(m.trustBundlePem.trim(), root.certPem.trim(), 'the bundle is the offline root alone');
   } finally {
     await p?.stop();
     token.close();
