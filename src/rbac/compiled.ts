@@ -108,7 +108,40 @@ function toPred(c: C): Pred {
 type IndexKey =
   | { kind: 'role'; graph: RoleGraph; ri: number; pj: number }
   | { kind: 'eq'; ri: number; pj: number }
-  | { kind: 'set'; ris: number[]; lits: string[]; pj: number };
+  | { kind: 'set'; ris: number[]; lits: string[]; pj: number }
+  /** A prefilter only (its conjunct stays in the residual): the first path segment, when the pattern fixes it. */
+  | { kind: 'seg'; fn: string; ri: number; pj: number };
+
+/** Rules whose pattern does not fix the first path segment are filed under this key, visited by every request. */
+const ANY_SEG = '\u0000*';
+
+function firstSegment(s: string): string {
+  if (s.charCodeAt(0) !== 47) return ANY_SEG;
+  const e = s.indexOf('/', 1);
+  return e < 0 ? s.slice(1) : s.slice(1, e);
+}
+
+function isPlainSegChar(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95 || c === 126;
+}
+
+/**
+ * The first segment every path matching `pattern` must have, or ANY_SEG. Read from the pattern's
+ * own text: a literal run of plain characters (no `.`, `:`, `{`, `*` or regex syntax) right after
+ * the leading `/`, ended by `/` (or by the end of the pattern, which anchors it).
+ */
+function patternFirstSegment(fn: string, pattern: string): string {
+  if (fn === 'eq') return firstSegment(pattern);
+  if (pattern.charCodeAt(0) !== 47) return ANY_SEG;
+  let i = 1;
+  while (i < pattern.length && isPlainSegChar(pattern.charCodeAt(i))) i++;
+  if (i === 1) return ANY_SEG;
+  if (i === pattern.length) return fn === 'keyMatch' ? ANY_SEG : pattern.slice(1, i);
+  return pattern.charCodeAt(i) === 47 ? pattern.slice(1, i) : ANY_SEG;
+}
+
+const ANY_ONLY: readonly string[] = [ANY_SEG];
+const SEG_FUNCTIONS = new Set(['keyMatch', 'keyMatch2', 'keyMatch3', 'keyMatch4']);
 
 function asSet(e: Expr): { ris: number[]; lits: string[]; pj: number } | null {
   const parts: Expr[] = [];
@@ -153,8 +186,17 @@ function indexKeyOf(e: Expr, roles: ReadonlyMap<string, RoleGraph>): IndexKey | 
   return null;
 }
 
+function ruleKey(k: IndexKey, rule: PolicyRule): string {
+  const v = rule.values[k.pj]!;
+  return k.kind === 'seg' ? patternFirstSegment(k.fn, v) : v;
+}
+
 function requestKeys(k: IndexKey, r: Req): readonly string[] {
   switch (k.kind) {
+    case 'seg': {
+      const seg = firstSegment(r[k.ri]!);
+      return seg === ANY_SEG ? ANY_ONLY : [seg, ANY_SEG];
+    }
     case 'role':
       return k.graph.rolesOf(r[k.ri]!);
     case 'eq':
@@ -213,8 +255,15 @@ export class CompiledEvaluator implements Evaluator {
       const k = indexKeyOf(c, env.roles);
       if (k && k.kind !== 'role' && chosen.length < 2) chosen.push({ key: k, at });
     });
-    this.keys = chosen.map((c) => c.key);
     const rest = all.filter((_, at) => !chosen.some((c) => c.at === at));
+    // The path's first segment narrows the candidates further (the path conjunct itself stays in `rest`).
+    for (const c of all) {
+      if (c.k === 'call' && SEG_FUNCTIONS.has(c.fn) && c.args[0]!.k === 'r' && c.args[1]!.k === 'p') {
+        chosen.push({ key: { kind: 'seg', fn: c.fn, ri: c.args[0]!.i, pj: c.args[1]!.i }, at: -1 });
+        break;
+      }
+    }
+    this.keys = chosen.map((c) => c.key);
     for (const rule of this.rules) {
       let c: C = true;
       for (const e of rest) {
@@ -242,7 +291,7 @@ export class CompiledEvaluator implements Evaluator {
     }
     let node: Index = this.index;
     for (let l = 0; l < this.keys.length; l++) {
-      const v = rule.values[this.keys[l]!.pj]!;
+      const v = ruleKey(this.keys[l]!, rule);
       const last = l === this.keys.length - 1;
       let next = node.get(v);
       if (!next) node.set(v, (next = last ? [] : new Map()));
