@@ -69,7 +69,7 @@ async function listen(server: Server, addr: string): Promise<AddressInfo> {
 export class Sidecar {
   readonly metrics = new Registry();
   readonly log: Logger;
-  readonly provider: CertificateProvider;
+  provider!: CertificateProvider;
   inboundAddress: AddressInfo | null = null;
   outboundAddress: AddressInfo | null = null;
   adminAddress: AddressInfo | null = null;
@@ -97,7 +97,6 @@ export class Sidecar {
     this.configDir = path.dirname(this.configFile);
     this.core = coreMetrics(this.metrics);
     collectDefaultMetrics({ register: this.metrics, prefix: 'meshguard_process_' });
-    this.provider = opts.provider ?? createCertificateProvider({ config: opts.config, configDir: this.configDir, logger: this.log, metrics: this.metrics });
   }
 
   get snapshot(): Snapshot {
@@ -113,6 +112,7 @@ export class Sidecar {
   async start(): Promise<void> {
     const config = this.opts.config;
     this.limits = resolveLimits(config.limits);
+    this.provider = this.opts.provider ?? (await createCertificateProvider({ config, configDir: this.configDir, logger: this.log, metrics: this.metrics }));
     // Admin first, so /ready answers (503) while the first certificate is awaited.
     if (config.admin) {
       const { host } = parseListen(config.admin.listen);
@@ -369,7 +369,7 @@ export class Sidecar {
     for (const hook of this.shutdownHooks) await hook().catch((err: Error) => this.log.error({ err: err.message }, 'shutdown hook failed'));
     await this.upstreams?.close();
     this.tls?.close();
-    await this.provider.stop();
+    await this.provider?.stop();
     if (this.adminServer) {
       this.adminServer.closeAllConnections();
       await new Promise<void>((r) => this.adminServer!.close(() => r()));

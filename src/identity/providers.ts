@@ -3,7 +3,6 @@ import type { Logger } from '../log.js';
 import type { MeshguardConfig } from '../config/types.js';
 import type { CertificateProvider } from './provider.js';
 import { FilesProvider } from './files-provider.js';
-import { createKmsProvider } from './kms-provider.js';
 
 export interface ProviderDeps {
   config: MeshguardConfig;
@@ -13,12 +12,15 @@ export interface ProviderDeps {
   metrics: Registry;
 }
 
-/** The certificate provider named by `certificates.provider`. */
-export function createCertificateProvider(deps: ProviderDeps): CertificateProvider {
+/**
+ * The certificate provider named by `certificates.provider`. The KMS side is loaded only when
+ * configured, so a files-only sidecar never loads KMS adapters (or the PKCS#11 native module).
+ */
+export async function createCertificateProvider(deps: ProviderDeps): Promise<CertificateProvider> {
   switch (deps.config.certificates.provider) {
     case 'files':
       return new FilesProvider(deps);
     case 'kms':
-      return createKmsProvider(deps);
+      return (await import('./kms-provider.js')).createKmsProvider(deps);
   }
 }

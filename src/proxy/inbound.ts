@@ -23,17 +23,40 @@ export function handshakeFailureReason(err: Error & { code?: string; reason?: st
   return 'other';
 }
 
+/** OpenSSL X509 verify codes (socket.authorizationError) mapped to metric labels. */
+export function verifyErrorReason(code: string): string {
+  switch (code) {
+    case 'CERT_HAS_EXPIRED':
+      return 'expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'not_yet_valid';
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'CERT_SIGNATURE_FAILURE':
+      return 'untrusted_ca';
+    default:
+      return 'invalid_chain';
+  }
+}
+
 /**
- * The inbound listener: terminates mTLS. OpenSSL verifies the chain against our bundle during the
- * handshake (client certificate required); the X.509-SVID rules OpenSSL does not know are checked
- * as the handshake completes, before a byte of HTTP is read, and a failure closes the connection.
+ * The inbound listener: terminates mTLS. A client certificate is required: OpenSSL verifies its chain
+ * against our bundle during the handshake, and the verdict plus the X.509-SVID rules OpenSSL does not
+ * know are applied as the handshake completes, before a byte of HTTP is read; a failure closes the
+ * connection.
  */
 export function createInboundServer(rt: ListenerRuntime, tls: TlsState, limits: Limits, trustDomain: string): Server {
   const server = createServer(
     {
       ...tls.serverOptions,
       requestCert: true,
-      rejectUnauthorized: true,
+      // OpenSSL still verifies the chain against our bundle; the verdict is read in secureConnection
+      // (socket.authorized) so every refusal has a precise reason. Under TLS 1.3 an OpenSSL-side
+      // rejection reaches Node only as "socket hang up".
+      rejectUnauthorized: false,
       handshakeTimeout: limits.handshakeTimeoutMs,
       ALPNProtocols: ['http/1.1'],
       ...httpServerOptions(limits),
@@ -45,20 +68,21 @@ export function createInboundServer(rt: ListenerRuntime, tls: TlsState, limits: 
   tls.attach(server);
   server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+  // Runs before the HTTP layer attaches its parser (prepended), so a refused peer never has a byte read.
   server.prependListener('secureConnection', (socket: TLSSocket) => {
-    const cert = socket.getPeerX509Certificate();
-    if (!cert) {
-      rt.metrics.handshakeFailures.inc({ reason: 'no_client_cert' });
+    const refuse = (reason: string, detail: string) => {
+      rt.metrics.handshakeFailures.inc({ reason });
+      rt.log.warn({ event: 'handshake_refused', reason, detail, remote: socket.remoteAddress }, 'peer certificate refused');
       socket.destroy();
-      return;
+    };
+    const cert = socket.getPeerX509Certificate();
+    if (!cert) return refuse('no_client_cert', 'no client certificate');
+    if (!socket.authorized) {
+      const code = String(socket.authorizationError ?? 'unknown');
+      return refuse(verifyErrorReason(code), code);
     }
     const svid = checkSvid(cert, trustDomain);
-    if (!svid.ok) {
-      rt.metrics.handshakeFailures.inc({ reason: svid.reason });
-      rt.log.warn({ event: 'handshake_refused', reason: svid.reason, detail: svid.detail, remote: socket.remoteAddress }, 'peer certificate is not an acceptable X.509-SVID');
-      socket.destroy();
-      return;
-    }
+    if (!svid.ok) return refuse(svid.reason, svid.detail);
     (socket as unknown as PeerSocket)[PEER] = {
       spiffeId: svid.spiffeId,
       certSha256: createHash('sha256').update(cert.raw).digest('hex'),
