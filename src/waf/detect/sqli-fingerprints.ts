@@ -8,12 +8,12 @@ import { T, type Token } from './sqli-token.js';
 
 const PATTERNS: readonly string[] = [
   // Boolean break-out after a closed string or number: ' or 1=1, ' and 'a'='a, 1 or 1=1
-  's&[1v(fE]*', 's&s', 's&s[o&;c)UB]*', 's&n[o(&;]*', 's&o[1sv(f]*',
+  's&[1v(fE]*', 's&s', 's&s[o&;c)UB]*', 's&sk(*', 's&n[o(&;]*', 's&o[1sv(f]*',
   's)&*', 's))&*', 's)))&*', 's)&*',
   '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*', '1)&*', '1))&*',
-  'n&1[c;]', 'n&f(*', 'v&*',
+  'n&1', 'n&1[c;]', '1&no[1svn]*', 'n&f(*', 'v&*',
   // Arithmetic or concatenation with a call right after the break-out: '+sleep(5)+', ' sleep(5) '
-  'sf(*', 'sof(*', 'so(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf',
+  'sf(*', 'sof(*', 'so(E*', '1o(E*', 'no(E*', 'vo(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf',
   // UNION based: anything with union followed by select, in any of the five positions
   'UE*', 'U(E*', '?UE*', '?U(E*', '??UE*', '??U(E*', '???UE', '???U(',
   // Stacked queries and statement starts: '; drop table, 1; exec, ); select
@@ -60,6 +60,51 @@ for (const raw of PATTERNS) {
   const isPrefix = raw.endsWith('*');
   const body = isPrefix ? raw.slice(0, -1) : raw;
   for (const fp of expand(body)) (isPrefix ? prefix : exact).add(fp);
+}
+
+// Functions whose call alone, at the very start of a value, is an attack: timing, file access,
+// error-based extraction, command execution. `count (5)` or `version (2.0)` are left to context.
+const STANDALONE_CALLS = new Set([
+  'sleep', 'benchmark', 'pg_sleep', 'get_lock', 'load_file', 'extractvalue', 'updatexml', 'xmltype',
+  'name_const', 'geometrycollection', 'multipoint', 'polygon', 'linestring', 'multilinestring',
+  'multipolygon', 'char', 'chr', 'concat', 'concat_ws', 'group_concat', 'pg_read_file', 'pg_ls_dir',
+  'current_setting', 'query_to_xml', 'load_extension', 'randomblob', 'utl_inaddr.get_host_address',
+  'utl_inaddr.get_host_name', 'utl_http.request', 'dbms_pipe.receive_message', 'dbms_lock.sleep',
+  'dbms_xmlgen.getxml', 'ctxsys.drithsx.sn', 'xp_cmdshell', 'xp_dirtree', 'xp_regread',
+  'sp_executesql', 'sp_oacreate', 'sp_configure', 'openxml', 'is_srvrolemember', 'polyfromtext',
+  'st_latfromgeohash', 'json_keys', 'make_set', 'export_set', 'elt', 'exp',
+]);
+
+function isWordLiteral(t: Token): boolean {
+  const c = t.val.charCodeAt(0);
+  return c >= 0x61 && c <= 0x7a;
+}
+
+/**
+ * Shapes that are attacks only with more than their token classes. The fingerprint matched; these
+ * veto the readings that also fit ordinary text:
+ * - `'Hamlet' and 'Macbeth'`, `12" or 14"`: a string or number joined to a string without any
+ *   comparison is a phrase; `' or 'a'='a` compares.
+ * - `true or false`: two word literals, nothing compared.
+ * - `count (5)`: a call at the start counts only for functions with no harmless use.
+ */
+function vetoed(fp: string, tokens: readonly Token[]): boolean {
+  if (fp.startsWith('s&s') || fp.startsWith('s&1s')) {
+    const v = tokens[2]!;
+    if (!v.folded) return true;
+  }
+  if (fp.startsWith('1&1') && fp.length === 3 && !tokens[0]!.folded && !tokens[2]!.folded) {
+    if (isWordLiteral(tokens[0]!) && isWordLiteral(tokens[2]!)) return true;
+  }
+  if (fp.startsWith('f(') && !STANDALONE_CALLS.has(tokens[0]!.val)) return true;
+  return false;
+}
+
+/** Whether a folded reading is an attack: a known fingerprint not vetoed by its tokens. */
+export function isAttackReading(fp: string, tokens: readonly Token[]): boolean {
+  if (!isAttackFingerprint(fp)) return isAttackTokens(tokens);
+  if (fp.includes('X')) return true;
+  return !vetoed(fp, tokens);
 }
 
 /**

@@ -84,6 +84,7 @@ function push(out: Token[], t: Token): void {
       const left = out[out.length - 2]!;
       if (op.type === T.OPERATOR && VALUE.has(left.type)) {
         out.pop();
+        left.folded = true;
         return;
       }
     }

@@ -42,6 +42,8 @@ export interface Token {
   pos: number;
   /** Offset just past the token (set for comments, whose text matters after the fact). */
   end?: number;
+  /** Set by folding when this value absorbed `op value` (a comparison or arithmetic). */
+  folded?: boolean;
 }
 
 /** Longest token text kept in `val`; the rest is scanned but not copied. */

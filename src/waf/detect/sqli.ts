@@ -1,5 +1,5 @@
 import { fold } from './sqli-fold.js';
-import { isAttackFingerprint, isAttackTokens } from './sqli-fingerprints.js';
+import { isAttackReading } from './sqli-fingerprints.js';
 
 // @detectSQLi: the input is read three ways — as SQL on its own, and as the rest of a SQL string
 // literal opened by ' or by " (the query the value lands in supplied the opening quote). If any
@@ -14,11 +14,11 @@ export interface SqliResult {
 
 export function detectSQLi(input: string): SqliResult {
   const plain = fold(input, '');
-  if (isAttackFingerprint(plain.fingerprint)) return { match: true, fingerprint: plain.fingerprint };
+  if (isAttackReading(plain.fingerprint, plain.tokens)) return { match: true, fingerprint: plain.fingerprint };
   for (const quote of ["'", '"'] as const) {
     if (!input.includes(quote)) continue;
     const f = fold(input, quote);
-    if (isAttackFingerprint(f.fingerprint) || isAttackTokens(f.tokens)) return { match: true, fingerprint: f.fingerprint };
+    if (isAttackReading(f.fingerprint, f.tokens)) return { match: true, fingerprint: f.fingerprint };
   }
   return { match: false, fingerprint: plain.fingerprint };
 }

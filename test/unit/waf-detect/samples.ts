@@ -100,4 +100,18 @@ export const BENIGN: readonly string[] = [
   'Note: select the file; then upload', 'Hello; world', 'Meeting at 10; lunch at 12', 'a/b/c', 'a - b - c',
   '---', '***', '###', '/* just a note */', '-- signature', 'Re: [list] topic', '{braces}', '(parenthetical)',
   '"', "'", '\'"', "''", '""', '`', '@', '@home', '#hashtag', '!important', '~user', '^_^', ':)', ';)',
+  // adversarial: apostrophes and quotes next to and/or, SQL words in prose, operators in text
+  "Tom's and Jerry's", "the dogs' and cats' food", "Guns N' Roses and more", "O'Reilly or Wiley", "'Hamlet' and 'Macbeth'",
+'"Hamlet" and "Macbeth"', "'cats' or 'dogs'", "James' 2 cars", "the Jones' or the Smiths'", "students' 1st day", "Chris' or 2",
+"it's 1 or 2", "can't or won't", "rock 'n' roll or jazz", "'yes' or 'no'", "\"yes\" or \"no\"", "The 'best' and 2nd best",
+"user's guide (2nd edition)", "the user's select box", "McDonald's; Burger King", "Macy's; select items", "Dave's -- best", "Al's #1 diner",
+"Let's go!", "Ma'am, yes ma'am", "y'all", "'Tis the season", "'90s and '80s hits", "the '80s", "rock'n'roll; jazz", "it's (not) fine",
+"O'Brien (née Smith)", "price: 5' x 10'", "5'x10' rug", "2' 6\" wide", "12\" or 14\"", "5\" and 6\"", "it's 50% off", "it's 3-4 days",
+"Sign up -- it's free", "Hello -- world", "a -- b", "-- end --", "#1 best seller", "C# and F#", "what's #1?", "I'm 5'10\"",
+"Union Square; New York", "Order by phone: 555-1234", "select committee", "drop-down menu", "Insert into the slot", "Update: new version 2",
+"1 in 3 people", "5 and up", "ages 3 and up", "between 3 and 5", "size 10 or 12", "sleep study", "sleep (8 hours)", "count (5)", "char 5",
+"user (admin)", "version (2.0)", "benchmark results", "Version 1.0 and 2.0", "true or false",
+"null and void", "not 1 but 2", "is 1 = 1?", "1=1", "a=b", "x = 'y'", "name='bob'", "where's waldo", "when's lunch", "it's 'quoted'",
+"{\"a\":\"b's\"}", "['a', 'b']", "('a', 'b')", "f('x')", "a||b", "a && b", "x != y", "'a'", "\"a\"", "''", "'''", "\"'\"", "'\"'",
+"sort=name&order=asc", "filter=status:active", "q=what's new", "search=O'Neil AND Smith", "O'Neil AND Smith", "Smith's or Jones'",
 ];
