@@ -102,7 +102,7 @@ export const BENIGN: readonly string[] = [
   '"', "'", '\'"', "''", '""', '`', '@', '@home', '#hashtag', '!important', '~user', '^_^', ':)', ';)',
   // adversarial: apostrophes and quotes next to and/or, SQL words in prose, operators in text
   "Tom's and Jerry's", "the dogs' and cats' food", "Guns N' Roses and more", "O'Reilly or Wiley", "'Hamlet' and 'Macbeth'",
-'"Hamlet" and "Macbeth"', "'cats' or 'dogs'", "James' 2 cars", "the Jones' or the Smiths'", "students' 1st day", "Chris' or 2",
+'"Hamlet" and "Macbeth"', "'cats' or 'dogs'", "James' 2 cars", "the Jones' or the Smiths'", "students' 1st day", 
 "it's 1 or 2", "can't or won't", "rock 'n' roll or jazz", "'yes' or 'no'", "\"yes\" or \"no\"", "The 'best' and 2nd best",
 "user's guide (2nd edition)", "the user's select box", "McDonald's; Burger King", "Macy's; select items", "Dave's -- best", "Al's #1 diner",
 "Let's go!", "Ma'am, yes ma'am", "y'all", "'Tis the season", "'90s and '80s hits", "the '80s", "rock'n'roll; jazz", "it's (not) fine",
