@@ -19,19 +19,19 @@ const EXPECTED: Record<FaultMode, string> = {
 describe('every kms-mock fault mode: old certificate kept, failure counted, recovery after', { concurrency: true }, () => {
   for (const mode of FAULT_MODES) {
     it(mode, async () => {
-      // TTL 5 s, renewal at 2.5 s; the fault lasts 3.5 s from issuance, so renewals fail for ~1 s
-      // and the certificate in force still has ~1.5 s left when the fault ends.
-      const env = await startMock(5);
-      const { p, metrics } = provider(kmsConfig(env, ID, { ttl: 5, bundleRefresh: '10s' }));
+      // TTL 10 s so nothing expires under a loaded machine; the renewal is forced during a 1.5 s fault.
+      const env = await startMock(10);
+      const { p, metrics } = provider(kmsConfig(env, ID, { ttl: 10, bundleRefresh: '10s' }));
       try {
         await p.start();
         const first = p.current()!;
-        env.mock.setFault(mode, 3.5);
+        env.mock.setFault(mode, 1.5);
+        void p.renewNow();
         const reason = EXPECTED[mode];
-        assert.ok(await waitFor(async () => (await metricValue(metrics, 'meshguard_rotation_failures_total', { reason })) > 0, 4000), `a ${reason} failure is counted`);
+        assert.ok(await waitFor(async () => (await metricValue(metrics, 'meshguard_rotation_failures_total', { reason })) > 0, 5000), `a ${reason} failure is counted`);
         assert.equal(p.current()?.serial, first.serial, 'the certificate in force is kept');
         assert.ok(String(p.status().lastError).startsWith(`${reason}:`), String(p.status().lastError));
-        assert.ok(await waitFor(() => p.current() !== undefined && p.current()!.serial !== first.serial, 4000), 'a new certificate once the fault ends');
+        assert.ok(await waitFor(() => p.current() !== undefined && p.current()!.serial !== first.serial, 8000), 'a new certificate once the fault ends');
         const now = p.current()!;
         assert.equal(now.spiffeId, ID);
         assert.ok(now.notAfter.getTime() > Date.now());
