@@ -63,7 +63,7 @@ export function parseConfig(text: string, file: string): MeshguardConfig {
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const errors: UserInputError[] = [];
   for (const e of doc.errors) {
-    const pos = e.linePos?.[0];
+    const pos = e.linePos?.[0] ?? (e.pos ? lineCounter.linePos(e.pos[0]) : undefined);
     errors.push(new UserInputError({ file, ...(pos ? { line: pos.line, column: pos.col } : {}) }, e.message.split('\n')[0]!));
   }
   if (errors.length) throw new UserInputErrors(errors);
