@@ -9,6 +9,7 @@ import { OPERATORS } from './operators/index.js';
 import { VARIABLES } from './variables.js';
 import { compileRegex } from './regex.js';
 import { parseIdRanges } from './actions/ctl.js';
+import { buildPrefilters } from './prefilter.js';
 import type { DefaultActions, KeyFilter, Phase, Rule, Target, Where } from './types.js';
 
 /** A phase's program: rules in file order, with SecMarkers as jump targets for skipAfter. */
@@ -118,6 +119,7 @@ export class RuleSetBuilder {
       // skipAfter may also name a rule id: jump past that rule
       markers[item.phase].set(String(item.id), phases[item.phase].length);
     }
+    buildPrefilters(this.rules);
     const byId = new Map<number, Rule>();
     for (const r of this.rules) byId.set(r.id, r);
     return { phases, markers, defaults: this.defaults, settings: this.settings, rules: this.rules, byId, componentSignatures: this.signatures };

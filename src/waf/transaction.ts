@@ -8,6 +8,7 @@ import { processRequestBody, processorForContentType } from './body/index.js';
 import { parseQueryInto, parseCookiesInto } from './body/urlencoded.js';
 import { utf8FromBin } from './bytes.js';
 import { VARIABLES } from './variables.js';
+import { scanGroup, type PrefilterGroup } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
 
 /** One rule match as it goes to the log (and the access/audit record). */
@@ -427,13 +428,30 @@ export class Transaction {
 
   private tryOp(rule: Rule, tv: TargetValue, v: string): boolean {
     const op = rule.op!;
-    const r = op.fn(this, v, rule.capture) !== op.negated;
+    const pf = rule.prefilter;
+    const r = (pf !== undefined && !this.prefilterHit(pf.group, pf.index, v) ? false : op.fn(this, v, rule.capture)) !== op.negated;
     if (r) {
       this.matchedVar = v;
       this.matchedVarName = tv.name;
       this.collection('MATCHED_VARS').add(tv.name, v);
     }
     return r;
+  }
+
+  private pfCache = new Map<number, Map<string, Uint8Array>>();
+
+  private prefilterHit(group: PrefilterGroup, index: number, v: string): boolean {
+    let cache = this.pfCache.get(group.id);
+    if (!cache) {
+      cache = new Map();
+      this.pfCache.set(group.id, cache);
+    }
+    let hits = cache.get(v);
+    if (!hits) {
+      hits = scanGroup(group, v);
+      cache.set(v, hits);
+    }
+    return hits[index] === 1;
   }
 
   private transform(rule: Rule, value: string): string {

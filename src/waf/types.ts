@@ -1,6 +1,7 @@
 import type { RE2 } from './regex.js';
 import type { Transaction } from './transaction.js';
 import type { Macro } from './macro.js';
+import type { PrefilterRef } from './prefilter.js';
 
 export type Phase = 1 | 2 | 3 | 4 | 5;
 
@@ -97,6 +98,8 @@ export interface Rule {
   skipAfter: string | undefined;
   skip: number;
   allowScope: 'all' | 'phase' | 'request' | undefined;
+  /** Set by the prefilter builder: this link's pattern is in an RE2.Set group. */
+  prefilter?: PrefilterRef;
   /** Actions seen, for SecRuleUpdateActionById and diagnostics. */
   actionNames: string[];
 }

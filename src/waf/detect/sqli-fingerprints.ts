@@ -11,7 +11,9 @@ const PATTERNS: readonly string[] = [
   's&[1v(fE]*', 's&s', 's&s[o&;c)UB]*', 's&sk(*', 's&n[o(&;]*', 's&o[1sv(f]*',
   's)&*', 's))&*', 's)))&*', 's)&*',
   '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*', '1)&*', '1))&*',
-  'n&1', 'n&1[c;]', '1&no[1svn]*', 'n&f(*', 'v&*',
+  'n&1', 'n&1[c;]', '1&no[1svn]*',
+  // A value that starts with and/or continues the application's condition: or 1=1, and sleep(5)
+  '&1*', '&s*', '&f(*', '&(E*', 'n&f(*', 'v&*',
   // Arithmetic or concatenation with a call right after the break-out: '+sleep(5)+', ' sleep(5) '
   'sf(*', 'sof(*', 'so(E*', '1o(E*', 'no(E*', 'vo(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf',
   // UNION based: anything with union followed by select, in any of the five positions
@@ -27,7 +29,7 @@ const PATTERNS: readonly string[] = [
   // Comments ending a break-out: admin'--, admin')#
   'sc', 's)c', 's))c', 's)))c', 's;c', '1;c', 's&c', 'soc',
   // Order/group by probing: ' order by 1--, 1 group by 2
-  's[B)]B*', 'sB[1nf(]*', '1B[1nf(]*', '1)B*',
+  's[B)]B*', 'sB[1nf(]*', '1B[1nf(]*', '1)B*', 'Bf(*',
   // Collate tricks and conditional execution: ' collate, 1 and if(..)
   's[A]*', '1A*',
 ];
@@ -87,6 +89,7 @@ function isWordLiteral(t: Token): boolean {
  *   comparison is a phrase; `' or 'a'='a` compares.
  * - `true or false`: two word literals, nothing compared.
  * - `count (5)`: a call at the start counts only for functions with no harmless use.
+- `and 2 more`: a leading and/or counts only before a comparison or a harmful call.
  */
 function vetoed(fp: string, tokens: readonly Token[]): boolean {
   if (fp.startsWith('s&s') || fp.startsWith('s&1s')) {
@@ -97,6 +100,9 @@ function vetoed(fp: string, tokens: readonly Token[]): boolean {
     if (isWordLiteral(tokens[0]!) && isWordLiteral(tokens[2]!)) return true;
   }
   if (fp.startsWith('f(') && !STANDALONE_CALLS.has(tokens[0]!.val)) return true;
+  // "and 2 more", "or 'best offer'": a leading and/or needs a comparison or a harmful call after it.
+  if ((fp.startsWith('&1') || fp.startsWith('&s')) && !tokens[1]!.folded) return true;
+  if ((fp.startsWith('&f(') || fp.startsWith('Bf(')) && !STANDALONE_CALLS.has(tokens[1]!.val) && tokens[1]!.val !== 'if') return true;
   return false;
 }
 

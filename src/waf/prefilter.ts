@@ -1,0 +1,74 @@
+import RE2 from 're2';
+
+type RE2Set = InstanceType<typeof RE2.Set>;
+import { pcreSpaceToRe2 } from './regex.js';
+import type { Rule } from './types.js';
+
+/**
+ * RE2.Set prefilter. Rules whose operator is a constant `@rx` are grouped by their transformation
+ * chain (the same transformed value goes through all of them); each group's patterns are compiled
+ * into one or more RE2.Sets. A value is scanned once per group, and only the rules whose pattern the
+ * Set reports are run individually (a Set gives no captures, so it can only say "cannot match").
+ * Groups are split when a Set exceeds RE2's memory budget.
+ */
+export interface PrefilterGroup {
+  readonly id: number;
+  readonly sets: readonly { set: RE2Set; offset: number }[];
+  readonly size: number;
+}
+
+export interface PrefilterRef {
+  group: PrefilterGroup;
+  index: number;
+}
+
+const MAX_PER_SET = 64;
+
+export function buildPrefilters(rules: readonly Rule[]): number {
+  const byTkey = new Map<string, Rule[]>();
+  for (const starter of rules) {
+    for (let link: Rule | undefined = starter; link; link = link.chain) {
+      const op = link.op;
+      if (!op || op.name !== 'rx' || op.param.includes('%{') || link.multiMatch) continue;
+      const key = link.tkey;
+      const list = byTkey.get(key) ?? [];
+      list.push(link);
+      byTkey.set(key, list);
+    }
+  }
+  let groupId = 0;
+  let grouped = 0;
+  for (const list of byTkey.values()) {
+    if (list.length < 2) continue;
+    const patterns = list.map((r) => pcreSpaceToRe2(r.op!.param));
+    const sets: { set: RE2Set; offset: number }[] = [];
+    const ok = compileChunks(patterns, 0, patterns.length, sets);
+    if (!ok) continue;
+    const group: PrefilterGroup = { id: groupId++, sets, size: patterns.length };
+    list.forEach((r, index) => { r.prefilter = { group, index }; });
+    grouped += list.length;
+  }
+  return grouped;
+}
+
+function compileChunks(patterns: string[], from: number, to: number, out: { set: RE2Set; offset: number }[]): boolean {
+  if (to - from > MAX_PER_SET) {
+    const mid = from + Math.ceil((to - from) / 2);
+    return compileChunks(patterns, from, mid, out) && compileChunks(patterns, mid, to, out);
+  }
+  try {
+    out.push({ set: new RE2.Set(patterns.slice(from, to), 's'), offset: from });
+    return true;
+  } catch {
+    if (to - from <= 1) return false;
+    const mid = from + Math.ceil((to - from) / 2);
+    return compileChunks(patterns, from, mid, out) && compileChunks(patterns, mid, to, out);
+  }
+}
+
+/** Which patterns of the group may match `value` (a byte per pattern). */
+export function scanGroup(group: PrefilterGroup, value: string): Uint8Array {
+  const hits = new Uint8Array(group.size);
+  for (const { set, offset } of group.sets) for (const i of set.match(value)) hits[offset + i] = 1;
+  return hits;
+}
