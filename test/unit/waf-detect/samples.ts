@@ -38,6 +38,9 @@ export const SQLI_ATTACKS: readonly string[] = [
   "1/*!50000union*/ select 1", "'/*!or*/1=1--", "/*/*/ union select 1", "1 collate utf8_bin",
   "' collate latin1_general_ci--", "1 and 1=1 -- -", "' and 'a'='a' -- -", "1' and 1 like 1--",
   "'-sleep(5)-'", "'*sleep(5)*'", "1 or 1 in (1)", "1' or 1 in (select 1)--", "' or 1 rlike 1--",
+  // continuing the application's condition
+  'or 1=1', 'and 1=1--', 'or 4975==4975', 'and sleep(5)', 'and (select 1)', "or 'a'='a", 'order by if(1=1,1,sleep(1))',
+  '1 rlike (select 1)', "' and 'x' in ('x')", 'admin or 1=1', '1 or x=x',
 ];
 
 /** XSS payloads, as the raw value sent (after URL and entity decoding). */
@@ -100,6 +103,7 @@ export const BENIGN: readonly string[] = [
   'Note: select the file; then upload', 'Hello; world', 'Meeting at 10; lunch at 12', 'a/b/c', 'a - b - c',
   '---', '***', '###', '/* just a note */', '-- signature', 'Re: [list] topic', '{braces}', '(parenthetical)',
   '"', "'", '\'"', "''", '""', '`', '@', '@home', '#hashtag', '!important', '~user', '^_^', ':)', ';)',
+  'and 2 more', 'or best offer', 'and more', 'or nearest offer (ONO)', 'order by date', 'or so',
   // adversarial: apostrophes and quotes next to and/or, SQL words in prose, operators in text
   "Tom's and Jerry's", "the dogs' and cats' food", "Guns N' Roses and more", "O'Reilly or Wiley", "'Hamlet' and 'Macbeth'",
 '"Hamlet" and "Macbeth"', "'cats' or 'dogs'", "James' 2 cars", "the Jones' or the Smiths'", "students' 1st day", 
