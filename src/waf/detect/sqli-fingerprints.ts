@@ -94,7 +94,8 @@ function isWordLiteral(t: Token): boolean {
 function vetoed(fp: string, tokens: readonly Token[]): boolean {
   if (fp.startsWith('s&s') || fp.startsWith('s&1s')) {
     const v = tokens[2]!;
-    if (!v.folded) return true;
+    const membership = tokens[3]?.val === 'in'; // ' or 'x' in ('x')
+    if (!v.folded && !membership) return true;
   }
   if (fp.startsWith('1&1') && fp.length === 3 && !tokens[0]!.folded && !tokens[2]!.folded) {
     if (isWordLiteral(tokens[0]!) && isWordLiteral(tokens[2]!)) return true;
