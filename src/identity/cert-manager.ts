@@ -48,6 +48,7 @@ class Refused extends Error {
 type FailureReason = RefusalReason | KmsError['reason'] | 'internal';
 
 const EC = { name: 'ECDSA', namedCurve: 'P-256' } as const;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function pkcs8Pem(der: ArrayBuffer): string {
   const b64 = Buffer.from(der).toString('base64').replace(/(.{64})/g, '$1\n').replace(/\n$/, '');
@@ -295,23 +296,32 @@ export class CertManager implements CertificateProvider {
   }
 
   private setRenewTimer(ms: number): void {
+    this.armRenew(Date.now() + Math.max(0, ms));
+  }
+
+  /** Node timers overflow past 2^31-1 ms (~24.8 days; a Vault certificate may live a year): re-arm in steps. */
+  private armRenew(at: number): void {
     clearTimeout(this.renewTimer);
     if (this.stopped) return;
     this.renewTimer = setTimeout(() => {
+      if (Date.now() < at - 5) return this.armRenew(at);
       this.rotate().catch(() => {
         /* recorded and rescheduled in attempt() */
       });
-    }, Math.max(0, ms));
+    }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
     this.renewTimer.unref();
   }
 
   private scheduleExpiry(m: CertificateMaterial): void {
     clearTimeout(this.expiryTimer);
+    if (this.stopped) return;
+    const at = m.notAfter.getTime();
     this.expiryTimer = setTimeout(() => {
+      if (Date.now() < at - 5) return this.scheduleExpiry(m);
       if (this.material === m) {
         this.log.error({ event: 'cert_expired', serial: m.serial, notAfter: m.notAfter, lastError: this.lastError }, 'certificate expired without a renewal; not ready until the KMS issues a new one');
       }
-    }, Math.max(0, m.notAfter.getTime() - Date.now()));
+    }, Math.min(Math.max(0, at - Date.now()), MAX_TIMER_MS));
     this.expiryTimer.unref();
   }
 

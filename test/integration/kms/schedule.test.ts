@@ -9,13 +9,13 @@ import { silentLogger } from '../../../src/log.js';
 
 const ID = `spiffe://${TD}/ns/shop/sa/orders`;
 
-async function manager(env: MockEnv, random: () => number, ttlSeconds = 20): Promise<CertManager> {
+async function manager(env: MockEnv, random: () => number, ttlSeconds = 20, at = 0.5): Promise<CertManager> {
   return new CertManager({
     client: new MockKmsClient({ url: env.mock.url, caPem: await readFile(env.mock.caFile, 'utf8'), tokenFile: env.mock.tokenFile, timeoutMs: 1000 }),
     spiffeId: ID,
     trustDomain: TD,
     ttlSeconds,
-    at: 0.5,
+    at,
     jitter: 0.1,
     backoffInitialMs: 100,
     backoffMaxMs: 400,
@@ -74,6 +74,28 @@ test('failed renewals back off exponentially up to the maximum', async () => {
     env.mock.setFault('none');
     assert.ok(await waitFor(() => m.status().consecutiveFailures === 0, 2000), 'recovers and resets the backoff');
   } finally {
+    await m.stop();
+    await env.close();
+  }
+});
+
+test('a renewal further away than a Node timer can wait (> 24.8 days) is not run at once', async () => {
+  const env = await startMock('30d');
+  const m = await manager(env, () => 0.5, 30 * 86_400, 0.9);
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    await m.start();
+    const c = m.current()!;
+    assert.equal(c.notAfter.getTime() - c.notBefore.getTime(), 30 * 86_400_000);
+    const next = (m.status().nextRenewal as Date).getTime();
+    assert.ok(next - Date.now() > 2 ** 31, 'renewal 27 days out');
+    await sleep(300);
+    assert.equal(m.status().rotations, 1, 'no early renewal');
+    assert.ok(!warnings.includes('TimeoutOverflowWarning'));
+  } finally {
+    process.off('warning', onWarning);
     await m.stop();
     await env.close();
   }
