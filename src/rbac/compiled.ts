@@ -1,4 +1,5 @@
 import { UserInputError } from '../errors.js';
+import { GlobUnsupported } from './glob-match.js';
 import { isMatchFunction, MatcherCache, PatternError } from './key-match.js';
 import { conjuncts, UnsupportedMatcher, type Expr, type Operand } from './matcher.js';
 import type { RoleGraph } from './roles.js';
@@ -94,6 +95,8 @@ function compileAt(e: Expr, rule: PolicyRule, env: Env): C {
     return compileExpr(e, rule.values, env);
   } catch (err) {
     if (err instanceof PatternError) throw new UserInputError({ file: rule.file, line: rule.line }, err.message);
+    // A glob outside the subset we reproduce: the whole model goes to casbin's enforcer.
+    if (err instanceof GlobUnsupported) throw new UnsupportedMatcher(`${err.message} (${rule.origin})`);
     throw err;
   }
 }

@@ -1,4 +1,5 @@
 import RE2 from 're2';
+import { compileGlob } from './glob-match.js';
 
 /**
  * casbin's path-matching functions, with casbin's exact answers, compiled once per pattern.
@@ -14,7 +15,7 @@ export type PathMatcher = (subject: string) => boolean;
 
 export class PatternError extends Error {}
 
-export const MATCH_FUNCTIONS = ['keyMatch', 'keyMatch2', 'keyMatch3', 'keyMatch4', 'keyMatch5', 'regexMatch'] as const;
+export const MATCH_FUNCTIONS = ['keyMatch', 'keyMatch2', 'keyMatch3', 'keyMatch4', 'keyMatch5', 'regexMatch', 'globMatch'] as const;
 export type MatchFunction = (typeof MATCH_FUNCTIONS)[number];
 
 const SEG = '[^/]+';
@@ -200,6 +201,8 @@ function compile(fn: MatchFunction, pattern: string): PathMatcher {
       const re = re2(pattern, fn, pattern);
       return (s) => re.test(s);
     }
+    case 'globMatch':
+      return compileGlob(pattern);
   }
 }
 

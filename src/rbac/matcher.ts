@@ -17,9 +17,9 @@ export type Expr =
   | { k: 'call'; fn: string; args: Operand[] };
 
 /** Matching functions the compiled evaluator implements with casbin's exact semantics. */
-export const SUPPORTED_FUNCTIONS = new Set(['keyMatch', 'keyMatch2', 'keyMatch3', 'keyMatch4', 'keyMatch5', 'regexMatch']);
+export const SUPPORTED_FUNCTIONS = new Set(['keyMatch', 'keyMatch2', 'keyMatch3', 'keyMatch4', 'keyMatch5', 'regexMatch', 'globMatch']);
 /** Functions casbin has that we leave to casbin's own enforcer. */
-const CASBIN_ONLY_FUNCTIONS = new Set(['keyGet', 'keyGet2', 'keyGet3', 'ipMatch', 'globMatch', 'eval']);
+const CASBIN_ONLY_FUNCTIONS = new Set(['keyGet', 'keyGet2', 'keyGet3', 'ipMatch', 'eval']);
 
 export class UnsupportedMatcher extends Error {}
 export class InvalidMatcher extends Error {}

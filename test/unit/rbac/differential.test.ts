@@ -23,14 +23,14 @@ function prng(seed: number): () => number {
   };
 }
 
-const MODELS = 240;
-const REQUESTS_PER_MODEL = 450;
+const MODELS = 270;
+const REQUESTS_PER_MODEL = 400;
 
 const SUBJECTS = ['orders', 'payments', 'support', 'stranger', 'audit'].map((s) => `spiffe://example.org/ns/shop/sa/${s}`);
 const ROLES = Array.from({ length: 14 }, (_, i) => `role-${i}`);
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 const SEGS = ['a', 'b', 'pay', '42', '7', 'file.json', 'fileXjson', 'x-y', 'admin', 'v1'];
-const OBJ_FUNCS = ['keyMatch', 'keyMatch2', 'keyMatch3', 'keyMatch4', 'keyMatch5', 'regexMatch', 'eq'] as const;
+const OBJ_FUNCS = ['keyMatch', 'keyMatch2', 'keyMatch3', 'keyMatch4', 'keyMatch5', 'regexMatch', 'globMatch', 'eq'] as const;
 type ObjFunc = (typeof OBJ_FUNCS)[number];
 
 function pick<T>(rnd: () => number, xs: readonly T[]): T {
@@ -53,11 +53,13 @@ function randomPattern(rnd: () => number, fn: ObjFunc): string {
     if (fn === 'keyMatch2' && x < 0.3) p += '/:id' + (rnd() < 0.3 ? i : '');
     else if ((fn === 'keyMatch3' || fn === 'keyMatch5') && x < 0.3) p += `/{p${i}}`;
     else if (fn === 'keyMatch4' && x < 0.35) p += `/{id${rnd() < 0.5 ? '' : i}}`;
+    else if (fn === 'globMatch' && x < 0.4) p += '/' + pick(rnd, ['*', 'file.*', '*.json', 'p?y', '?', '.*']);
     else p += '/' + pick(rnd, SEGS);
   }
   const tail = rnd();
   if (fn === 'keyMatch' && tail < 0.4) p = p.slice(0, Math.max(1, Math.floor(rnd() * p.length))) + '*';
   else if (fn !== 'keyMatch' && fn !== 'regexMatch' && fn !== 'eq' && tail < 0.3) p += '/*';
+  if (fn === 'globMatch' && rnd() < 0.1) p = '*' + p;
   if (fn === 'keyMatch2' && rnd() < 0.03) p = '*';
   if (fn === 'regexMatch') {
     const choices = [`^${p}$`, p, `^${p}/[0-9]+$`, `^/(a|b)/.*`, `pay`, `^/v1/[a-z]+(/.*)?$`, `json$`, `file.json`];

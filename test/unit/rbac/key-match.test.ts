@@ -10,6 +10,7 @@ const casbin: Record<MatchFunction, (a: string, b: string) => boolean> = {
   keyMatch4: (a, b) => Util.keyMatch4Func(a, b) as boolean,
   keyMatch5: (a, b) => Util.keyMatch5Func(a, b) as boolean,
   regexMatch: (a, b) => Util.regexMatchFunc(a, b) as boolean,
+  globMatch: (a, b) => Util.globMatch(a, b),
 };
 
 const PATTERNS: Record<MatchFunction, string[]> = {
@@ -19,9 +20,10 @@ const PATTERNS: Record<MatchFunction, string[]> = {
   keyMatch4: ['/foo/{id}', '/p/{id}/c/{id}', '/p/{id}/c/{cid}', '/foo/{id}/*', '/{a}/{a}/{b}'],
   keyMatch5: ['/foo', '/foo/{id}', '/foo/*', '/foo/{id}/bar'],
   regexMatch: ['^/foo$', '/foo', '^/foo/[0-9]+$', '^/(a|b)/.*', 'json$', 'f.o', '^/$', '[a-z]+/[0-9]{2}'],
+  globMatch: ['/foo', '/foo/*', '*/foo', '/*', '*', '/foo/*/bar', '/f?o', '/*.json', '/file.*', '/.*', '/foo/', '/a*b*', '//foo'],
 };
 
-const PATHS = ['/', '/foo', '/foo/', '/foo/bar', '/foo/1', '/foo/12/bar', '/foo/1/bar/baz', '/foox', '/fo', '/file.json', '/fileXjson', '/x:y/1', '/xy/1', '/a/b-c', '/a/bc', '/p/1/c/1', '/p/1/c/2', '/1/1/2', '/1/2/2', '/a/x', '/b/', '/foo/1?x=1', '/ab/12', '/abx/c', '/AB/1'];
+const PATHS = ['/.hidden', '/a/.', '/foo//bar', '/foo/x/bar', '/foo/x/bar/', 'foo', '/ab', '/aXbY', '/foo/.x', '/', '/foo', '/foo/', '/foo/bar', '/foo/1', '/foo/12/bar', '/foo/1/bar/baz', '/foox', '/fo', '/file.json', '/fileXjson', '/x:y/1', '/xy/1', '/a/b-c', '/a/bc', '/p/1/c/1', '/p/1/c/2', '/1/1/2', '/1/2/2', '/a/x', '/b/', '/foo/1?x=1', '/ab/12', '/abx/c', '/AB/1'];
 
 test('every supported function gives casbin\'s answer on a table of patterns and paths', () => {
   const cache = new MatcherCache();
@@ -61,4 +63,47 @@ test('regexMatch runs on RE2: a catastrophic pattern answers in linear time', ()
   // A JS RegExp would backtrack for longer than the age of the universe on this input; RE2 returns.
   assert.equal(m('a'.repeat(50_000) + '!'), false);
   assert.equal(m('a'.repeat(50_000)), true);
+});
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('globMatch: random patterns of the supported subset against casbin (minimatch)', () => {
+  const seed = process.env['MESHGUARD_RBAC_SEED'] ? Number(process.env['MESHGUARD_RBAC_SEED']) : (Math.random() * 2 ** 31) >>> 0;
+  const rnd = prng(seed);
+  const pick = <T,>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const patSegs = ['a', 'b', '*', '?', 'a*', '*b', '.*', '.a', '*.json', 'a?b', '', '.', 'x-y', '*a*'];
+  const pathSegs = ['a', 'b', 'ab', 'aab', '.a', '.', '', 'x.json', '.json', 'a.b', 'x-y', 'ba'];
+  const cache = new MatcherCache();
+  let compared = 0;
+  for (let i = 0; i < 400; i++) {
+    const n = 1 + Math.floor(rnd() * 3);
+    let pattern = rnd() < 0.1 ? '*' : '';
+    for (let j = 0; j < n; j++) pattern += '/' + pick(patSegs);
+    if (rnd() < 0.1) pattern = pattern.slice(1);
+    if (pattern === '') continue;
+    const m = cache.get('globMatch', pattern);
+    for (let k = 0; k < 60; k++) {
+      const pn = Math.floor(rnd() * 4);
+      let path = '';
+      for (let j = 0; j < pn; j++) path += (rnd() < 0.05 ? '//' : '/') + pick(pathSegs);
+      if (path === '' || rnd() < 0.05) path += '/';
+      assert.equal(m(path), Util.globMatch(path, pattern), `seed ${seed}: globMatch(${JSON.stringify(path)}, ${JSON.stringify(pattern)})`);
+      compared++;
+    }
+  }
+  assert.ok(compared > 10_000);
+});
+
+test('globMatch outside the subset is left to casbin', () => {
+  const cache = new MatcherCache();
+  for (const p of ['/a/**', '/a/[ab]', '/{a,b}', '!/a', '/a/../b', '/+(a)']) assert.throws(() => cache.get('globMatch', p), /globMatch pattern/);
 });
