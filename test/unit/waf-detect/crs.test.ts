@@ -19,3 +19,14 @@ for (const c of cases) {
     assert.equal(r.fired, c.expected, r.detail);
   });
 }
+
+test('summary: detection and false-positive counts on the CRS detector tests', (t) => {
+  const results = cases.map((c) => ({ c, fired: evaluate(c.line, c.rule, detectors).fired }));
+  const pos = results.filter((r) => r.c.expected);
+  const neg = results.filter((r) => !r.c.expected);
+  const caught = pos.filter((r) => r.fired).length;
+  const wrong = neg.filter((r) => r.fired).length;
+  t.diagnostic(`positives caught ${caught}/${pos.length}, negatives flagged ${wrong}/${neg.length}`);
+  assert.equal(caught, pos.length);
+  assert.equal(wrong, 0);
+});
