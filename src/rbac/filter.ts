@@ -6,7 +6,7 @@ import type { RbacOutcome, RequestContext } from '../proxy/context.js';
 import { counter, gauge } from '../admin/metrics-util.js';
 import { UserInputError } from '../errors.js';
 import type { RbacConfig } from './config-schema.js';
-import type { Evaluator } from './evaluator.js';
+import type { Decision, Evaluator } from './evaluator.js';
 import { loadEvaluator, type BuiltEvaluator } from './load.js';
 import type { RoleGraph } from './roles.js';
 
@@ -110,11 +110,11 @@ class RbacFilter implements Filter {
       return this.mode === 'enforce' ? { status: 403, error: 'rbac_denied', reason: 'access denied', detail: 'no peer identity' } : undefined;
     }
     const req = [sub, ctx.path, ctx.method];
-    const d = this.ev.decide(req);
+    const d = this.safeDecide(this.ev, req, ctx.requestId);
     const rule = d.rule ? d.rule.origin : null;
     const outcome: RbacOutcome = { decision: d.allow ? 'allow' : 'deny', rule, policyVersion: this.ev.version, mode: this.mode };
     if (this.shadowEv) {
-      const s = this.shadowEv.decide(req);
+      const s = this.safeDecide(this.shadowEv, req, ctx.requestId);
       const srule = s.rule ? s.rule.origin : null;
       outcome.shadow = { decision: s.allow ? 'allow' : 'deny', rule: srule, policyVersion: this.shadowEv.version };
       if (s.allow !== d.allow) {
@@ -134,6 +134,16 @@ class RbacFilter implements Filter {
       return undefined;
     }
     return { status: 403, error: 'rbac_denied', reason: 'access denied', detail: rule ?? NO_RULE };
+  }
+
+  /** casbin's fallback enforcer can throw on a request (the compiled one does not): fail closed. */
+  private safeDecide(ev: Evaluator, req: string[], requestId: string): Decision {
+    try {
+      return ev.decide(req);
+    } catch (err) {
+      this.log.error({ event: 'rbac_eval_error', requestId, policyVersion: ev.version, err: (err as Error).message }, 'rbac evaluation failed; denying');
+      return { allow: false, rule: null };
+    }
   }
 
   describe(): Record<string, unknown> {
