@@ -13,9 +13,10 @@ const PATTERNS: readonly string[] = [
   '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*', '1)&*', '1))&*',
   'n&1', 'n&1[c;]', '1&no[1svn]*',
   // A value that starts with and/or continues the application's condition: or 1=1, and sleep(5)
-  '&1*', '&s*', '&f(*', '&(E*', 'n&f(*', 'v&*',
+  '&1*', '&s*', '&f(*', '&(E*',
+  ')&[1sfv(]*', '))&*', ')))&*', 'n&f(*', 'v&*',
   // Arithmetic or concatenation with a call right after the break-out: '+sleep(5)+', ' sleep(5) '
-  'sf(*', 'sof(*', 'so(E*', '1o(E*', 'no(E*', 'vo(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf',
+  'sf(*', 'sof(*', '1of(*', 'so(E*', '1o(E*', 'no(E*', 'vo(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf',
   // UNION based: anything with union followed by select, in any of the five positions
   'UE*', 'U(E*', '?UE*', '?U(E*', '??UE*', '??U(E*', '???UE', '???U(',
   // Stacked queries and statement starts: '; drop table, 1; exec, ); select
@@ -100,7 +101,9 @@ function vetoed(fp: string, tokens: readonly Token[]): boolean {
   if (fp.startsWith('1&1') && fp.length === 3 && !tokens[0]!.folded && !tokens[2]!.folded) {
     if (isWordLiteral(tokens[0]!) && isWordLiteral(tokens[2]!)) return true;
   }
-  if (fp.startsWith('f(') && !STANDALONE_CALLS.has(tokens[0]!.val)) return true;
+  // if(1=1,...) compares inside: that is a condition, not a word followed by a parenthesis.
+  if (fp.startsWith('f(') && !STANDALONE_CALLS.has(tokens[0]!.val) && !(tokens[0]!.val === 'if' && tokens[2]?.folded)) return true;
+  if (fp.startsWith('1of(') && !STANDALONE_CALLS.has(tokens[2]!.val)) return true;
   // "and 2 more", "or 'best offer'": a leading and/or needs a comparison or a harmful call after it.
   if ((fp.startsWith('&1') || fp.startsWith('&s')) && !tokens[1]!.folded) return true;
   if ((fp.startsWith('&f(') || fp.startsWith('Bf(')) && !STANDALONE_CALLS.has(tokens[1]!.val) && tokens[1]!.val !== 'if') return true;

@@ -41,6 +41,26 @@ export const SQLI_ATTACKS: readonly string[] = [
   // continuing the application's condition
   'or 1=1', 'and 1=1--', 'or 4975==4975', 'and sleep(5)', 'and (select 1)', "or 'a'='a", 'order by if(1=1,1,sleep(1))',
   '1 rlike (select 1)', "' and 'x' in ('x')", 'admin or 1=1', '1 or x=x',
+  // automated-tool style (boolean, time, error, union, stacked; several dialects)
+  "1 AND 1234=1234", "1 AND 1234=5678-- abcd", "' AND 1234=1234 AND 'abcd'='abcd", ") AND 1234=1234 AND (5678=5678",
+"' AND SLEEP(5) AND 'abcd'='abcd", ";SELECT SLEEP(5)#", "' AND (SELECT 1234 FROM (SELECT(SLEEP(5)))abcd)-- xyz",
+"' AND EXTRACTVALUE(1234,CONCAT(0x5c,0x71,(SELECT 1)))-- x", "' UNION ALL SELECT NULL,NULL,NULL-- -", "1 ORDER BY 1-- x",
+"';WAITFOR DELAY '0:0:5'--", "';SELECT PG_SLEEP(5)--", "' AND 1234=DBMS_PIPE.RECEIVE_MESSAGE(CHR(65),5) AND 'a'='a",
+"' AND 1234=CONVERT(INT,(SELECT 1))", "1 AND 1234=(SELECT 1234 FROM PG_SLEEP(5))",
+"(SELECT (CASE WHEN (1234=1234) THEN 1234 ELSE 1234*(SELECT 1234 FROM INFORMATION_SCHEMA.PLUGINS) END))",
+"%' AND 1234=1234 AND '%'='", "\") AND 1234=1234 AND (\"abcd\"=\"abcd", "1) AND 1234=1234 AND (1234=1234",
+"' RLIKE (SELECT 1) AND 'a'='a", "1 RLIKE SLEEP(5)", "' OR NOT 1234=1234#", "1 PROCEDURE ANALYSE(EXTRACTVALUE(1,CONCAT(0x5c,1)),1)",
+"' AND GTID_SUBSET(CONCAT(0x71,1),1234)-- x", "1 AND 1234=LIKE(CHAR(65),UPPER(HEX(RANDOMBLOB(500000000/2))))",
+"';DECLARE @x CHAR(9);SET @x=0x303a303a35;WAITFOR DELAY @x--", "1;DECLARE @x CHAR(9)", "1' AND 1=1 UNION SELECT 1,2#",
+"1 AND ELT(1234=1234,SLEEP(5))", "' OR ELT(1=1,1)#", "1' OR '1'='1'#", "1' OR 1 -- -", "' OR ''='", "1 OR 1#", "\" OR \"\"=\"",
+"' OR 1=1 LIMIT 1 --", "admin\" --", "admin\" #", "admin\")--", "') OR ('a'='a", "1)) OR ((1=1", "-1' UNION SELECT 1,2,3--+",
+"1 AND (SELECT SUBSTRING(@@version,1,1))='5'", "1' AND ASCII(SUBSTRING((SELECT password FROM users LIMIT 1),1,1))>64--",
+"' + (SELECT TOP 1 name FROM sysobjects) + '", "'; EXEC xp_cmdshell('whoami')--", "1; EXEC sp_configure 'show advanced options',1",
+"x' AND 1=(SELECT COUNT(*) FROM tabname); --", "1 UNION SELECT @@version", "' UNION SELECT username, password FROM users--",
+"1' ORDER BY 10--+", "1' GROUP BY 1,2,3--+", "' HAVING 1=1 --", "1 OR SLEEP(5)", "' OR SLEEP(5) OR '", "1' AND SLEEP(5)#",
+"IF(1=1,SLEEP(5),0)", "1 AND 1=1 AND 'a'='a'", "SELECT * FROM users WHERE 1=1", "' or 1 like 1", "1' and '1' like '1",
+"')) UNION SELECT 1--", "' || 1=1 --", "1 || 1=1", "' && 1=1 --", "1%' or '1%'='1", "x' or x.y like '%",
+"' or 1=1/*", "' or 1=1;%00", "'or''='", "'or 1#", "' oR '1'='1", "' OR 'x'='x'#",
 ];
 
 /** XSS payloads, as the raw value sent (after URL and entity decoding). */
