@@ -26,6 +26,8 @@ interface SourceOpts {
 }
 
 interface Source {
+  /** The config's trust domain, when read through --config. */
+  trustDomain?: string;
   model: string;
   policy: string;
   /** As shown in file:line (the path as the user wrote it). */
@@ -39,7 +41,7 @@ async function resolveSource(o: SourceOpts): Promise<Source> {
     const loaded = await loadConfig(o.config);
     const rbac = loaded.config.rbac;
     if (!rbac) throw new UserInputError({ file: o.config }, 'no rbac section');
-    return { model: path.resolve(loaded.dir, rbac.model), policy: path.resolve(loaded.dir, rbac.policy), displayModel: rbac.model, displayPolicy: rbac.policy };
+    return { trustDomain: loaded.config.trustDomain, model: path.resolve(loaded.dir, rbac.model), policy: path.resolve(loaded.dir, rbac.policy), displayModel: rbac.model, displayPolicy: rbac.policy };
   }
   const model = o.model ?? 'policies/rbac/model.conf';
   const policy = o.policy ?? 'policies/rbac/policy.csv';
@@ -73,7 +75,7 @@ async function cmdLint(o: SourceOpts): Promise<number> {
   } catch (err) {
     return inputError(err, o.json);
   }
-  const r = await lintPolicy({ model: src.model, policy: src.policy, displayModel: src.displayModel, displayPolicy: src.displayPolicy });
+  const r = await lintPolicy({ model: src.model, policy: src.policy, displayModel: src.displayModel, displayPolicy: src.displayPolicy, ...(src.trustDomain ? { trustDomain: src.trustDomain } : {}) });
   const errors = r.findings.filter((f) => f.severity === 'error').length;
   const warnings = r.findings.length - errors;
   if (o.json) printJson({ ...r, errors, warnings });

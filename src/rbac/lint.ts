@@ -44,7 +44,7 @@ function fieldIndex(src: PolicySource, name: string, fallback: number): number {
  * neither a SPIFFE ID nor a role, an unknown method), warnings for what is probably a mistake
  * (roles nobody is granted, rules nobody can reach, duplicates, allows a deny always overrides).
  */
-export async function lintPolicy(opts: { model: string; policy: string; displayModel?: string; displayPolicy?: string }): Promise<LintResult> {
+export async function lintPolicy(opts: { model: string; policy: string; displayModel?: string; displayPolicy?: string; trustDomain?: string }): Promise<LintResult> {
   const findings: Finding[] = [];
   let src: PolicySource;
   let built: BuiltEvaluator;
@@ -122,6 +122,19 @@ export async function lintPolicy(opts: { model: string; policy: string; displayM
           break;
         }
       }
+    }
+  }
+
+  if (opts.trustDomain) {
+    const foreign = (name: string): boolean => {
+      const id = parseSpiffeId(name);
+      return !('error' in id) && id.trustDomain !== opts.trustDomain;
+    };
+    for (const r of rules) {
+      if (foreign(r.values[subAt]!)) findings.push({ severity: 'warning', code: 'trust-domain', file: r.file, line: r.line, message: `"${r.values[subAt]}" is outside trust domain ${opts.trustDomain}: no peer of this sidecar can present it` });
+    }
+    for (const g of src.groupings) {
+      if (foreign(g.child)) findings.push({ severity: 'warning', code: 'trust-domain', file: g.file, line: g.line, message: `"${g.child}" is outside trust domain ${opts.trustDomain}: no peer of this sidecar can present it` });
     }
   }
 

@@ -288,3 +288,23 @@ test('mode off and a missing section build no rbac filter', async () => {
     }
   }
 });
+
+test('a policy file change is picked up by the file watcher without any signal', async () => {
+  const wdir = await mkdtemp(path.join(tmpdir(), 'meshguard-rbac-watch-'));
+  await copyFile(path.join(dir, 'model.conf'), path.join(wdir, 'model.conf'));
+  await writeFile(path.join(wdir, 'policy.csv'), basePolicy);
+  const sc = (await startTestSidecar(paymentsConfig(leaves.payments, { model: 'model.conf', policy: 'policy.csv' }), { dir: wdir })).sidecar;
+  try {
+    const req = () => mtlsRequest({ port: sc.inboundAddress!.port, cert: leaves.orders.certPem, key: leaves.orders.keyPem, ca: pki.ca.certPem, path: '/watched' });
+    assert.equal((await req()).status, 403);
+    await writeFile(path.join(wdir, 'policy.csv'), basePolicy + 'p, payment-client, /watched, GET, allow\n');
+    let status = 0;
+    for (let i = 0; i < 100 && status !== 200; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      status = (await req()).status;
+    }
+    assert.equal(status, 200, 'the new rule is in force after the file changed');
+  } finally {
+    await sc.stop({ drainTimeoutMs: 0 });
+  }
+});

@@ -158,6 +158,11 @@ test('--config reads rbac.model and rbac.policy relative to the config file', ()
   const r = meshguard(['policy', 'explain', '--config', cfg, '--sub', ORDERS, '--method', 'POST', '--path', '/pay', '--json']);
   assert.equal(r.code, 0, r.out + r.err);
   assert.equal(JSON.parse(r.out).rule.origin, 'policy.csv:13');
+  // lint knows the trust domain from the config: an ID from another one can never call this sidecar.
+  writeFileSync(join(d, 'policy.csv'), demoPolicy + 'p, spiffe://other.org/ns/x/sa/y, /pay, POST, allow\n');
+  const l = meshguard(['policy', 'lint', '--config', cfg, '--json']);
+  assert.equal(l.code, 0, l.out + l.err);
+  assert.deepEqual(JSON.parse(l.out).findings.map((f: { line: number; code: string }) => `${f.line}:${f.code}`), ['23:trust-domain']);
 });
 
 test('diff CLI: widening exits 2 with the rules responsible; narrowing only exits 0; identical policies show no change', () => {
