@@ -17,6 +17,10 @@ export interface WafConfig {
   requestBodyLimit?: number;
   onBodyLimit?: 'reject' | 'partial';
   inspectResponse?: boolean;
+  /** Listeners the WAF applies to (default: inbound only). */
+  listeners?: ('inbound' | 'outbound')[];
+  /** Bytes of response body inspected in phase 4 when inspectResponse is on. */
+  responseBodyLimit?: number;
 }
 
 export const wafSchema = {
@@ -44,5 +48,7 @@ export const wafSchema = {
     requestBodyLimit: { type: 'integer', minimum: 0, description: 'Bytes of request body buffered for inspection' },
     onBodyLimit: { enum: ['reject', 'partial'], default: 'reject', description: 'reject: 413; partial: inspect the first requestBodyLimit bytes' },
     inspectResponse: { type: 'boolean', default: false, description: 'Run phases 3-4 on responses' },
+    listeners: { type: 'array', items: { enum: ['inbound', 'outbound'] }, uniqueItems: true, default: ['inbound'], description: 'Listeners the WAF applies to' },
+    responseBodyLimit: { type: 'integer', minimum: 0, description: 'Bytes of response body inspected (phase 4) when inspectResponse is on' },
   },
 } as const;

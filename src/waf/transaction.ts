@@ -52,6 +52,8 @@ export class Transaction {
   readonly scalars = new Map<string, string>();
   readonly matches: MatchRecord[] = [];
   interruption: Interruption | undefined;
+  /** DetectionOnly: the first disruptive match that would have interrupted in On mode. */
+  wouldInterrupt: Interruption | undefined;
   ruleEngine: 'on' | 'off' | 'detection';
   requestBodyAccess: boolean;
   responseBodyAccess: boolean;
@@ -350,6 +352,9 @@ export class Transaction {
         if (item.allowScope === 'phase') return undefined;
         this.allowed = item.allowScope === 'request' ? 'request' : 'all';
         return undefined;
+      }
+      if ((d === 'deny' || d === 'drop' || d === 'redirect') && this.ruleEngine === 'detection' && phase !== 5) {
+        this.wouldInterrupt ??= { ruleId: item.id, action: d, status: item.status ?? this.rs.defaults[phase].status ?? 403 };
       }
       if ((d === 'deny' || d === 'drop' || d === 'redirect') && this.ruleEngine === 'on' && phase !== 5) {
         this.interruption = { ruleId: item.id, action: d, status: item.status ?? this.rs.defaults[phase].status ?? 403 };

@@ -146,10 +146,13 @@ export function scanHtml(s: string, start: HtmlStart, onEvent: (e: HtmlEvent) =>
       const ns = i;
       while (i < n) {
         const d = s.charCodeAt(i);
-        if (isSpace(d) || d === 0x2f || d === 0x3e) break;
+        // HTML5 keeps '<' in a tag name; we end the name there so that `<scr<script>` still shows
+        // the inner tag, which is what a filter that strips tags would leave behind.
+        if (isSpace(d) || d === 0x2f || d === 0x3e || d === 0x3c) break;
         i++;
       }
       if (onEvent({ kind: 'tag', name: s.slice(ns, Math.min(i, ns + MAX_KEEP)).toLowerCase() })) return true;
+      if (i < n && s.charCodeAt(i) === 0x3c) continue;
       if (attributes()) return true;
     } else if (c === 0x2f) {
       // end tag: its attributes are ignored by browsers; skip to '>'

@@ -58,20 +58,62 @@ function isDangerousAttr(rawName: string, hasValue: boolean, value: string, from
   if (!hasValue && !fromData) return false;
   if (CODE_ATTRS.has(name)) return true;
   if (URL_ATTRS.has(name) && hasValue) return isCodeUrl(value);
-  return false;
+  // Netscape JavaScript entities: &{code};
+  return hasValue && value.includes('&{');
 }
 
 function isLetter(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a);
 }
 
-/** Whether a URL's scheme runs code; browsers ignore whitespace and control chars in the scheme. */
+// Character references a browser decodes inside attribute values before reading the URL.
+const NAMED_REFS: Record<string, number> = { colon: 0x3a, tab: 0x09, newline: 0x0a, nbsp: 0xa0, lpar: 0x28, rpar: 0x29 };
+
+/** Decodes one character reference at `i` (which is '&'); returns [char code, length] or null. */
+function charRef(v: string, i: number): [number, number] | null {
+  let j = i + 1;
+  if (v.charCodeAt(j) === 0x23) {
+    j++;
+    const hex = (v.charCodeAt(j) | 0x20) === 0x78;
+    if (hex) j++;
+    let code = 0;
+    const st = j;
+    while (j < v.length && j - st < 8) {
+      const c = v.charCodeAt(j);
+      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : hex && (c | 0x20) >= 0x61 && (c | 0x20) <= 0x66 ? (c | 0x20) - 0x57 : -1;
+      if (d < 0) break;
+      code = code * (hex ? 16 : 10) + d;
+      j++;
+    }
+    if (j === st) return null;
+    if (v.charCodeAt(j) === 0x3b) j++;
+    return [code, j - i];
+  }
+  const st = j;
+  while (j < v.length && j - st < 10 && isLetter(v.charCodeAt(j))) j++;
+  const code = NAMED_REFS[v.slice(st, j).toLowerCase()];
+  if (code === undefined) return null;
+  if (v.charCodeAt(j) === 0x3b) j++;
+  return [code, j - i];
+}
+
+/**
+ * Whether a URL's scheme runs code. Browsers decode character references in attribute values and
+ * ignore whitespace and control chars inside the scheme, so both are undone here.
+ */
 export function isCodeUrl(value: string): boolean {
   let scheme = '';
   for (let i = 0; i < value.length && scheme.length < 16; i++) {
-    const c = value.charCodeAt(i);
+    let c = value.charCodeAt(i);
+    if (c === 0x26) {
+      const ref = charRef(value, i);
+      if (ref) {
+        c = ref[0];
+        i += ref[1] - 1;
+      }
+    }
     if (c <= 0x20) continue;
-    scheme += value[i]!.toLowerCase();
+    scheme += String.fromCharCode(c).toLowerCase();
     if (c === 0x3a) break;
   }
   for (const sch of CODE_SCHEMES) {

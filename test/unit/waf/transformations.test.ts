@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { TRANSFORMATIONS } from '../../../src/waf/transformations/index.js';
+
+function t(name: string, input: string): string {
+  const tr = TRANSFORMATIONS.get(name.toLowerCase());
+  assert.ok(tr, `transformation ${name}`);
+  return tr.fn(input);
+}
+
+const cases: [string, string, string][] = [
+  ['lowercase', 'SeLeCT \xc9', 'select \xc9'],
+  ['urlDecodeUni', 'a%20b+c%2', 'a b c%2'],
+  ['urlDecodeUni', '%u0041%uFF1C%zz', 'A<%zz'],
+  ['urlDecode', '%u0041%41', '%u0041A'],
+  ['jsDecode', '\\x41\\u0042\\101\\n\\q', 'ABA\nq'],
+  ['htmlEntityDecode', '&lt;a&#x41;&#66&quot;&amp&nbsp;&bogus;', '<aAB"&\xa0&bogus;'],
+  ['utf8toUnicode', 'a\xc3\xa9\xe2\x82\xac\xff', 'a%u00e9%u20ac\xff'],
+  ['removeNulls', 'a\0b\0', 'ab'],
+  ['cssDecode', '\\3c script\\>\\\nx', '<script>x'],
+  ['cmdLine', 'C^:\\"Win"dows\\, ;  /c ,WHO\'AMI', 'c:windows/c whoami'], // spaces before / and ( go,
+  ['removeWhitespace', ' a \t b\xa0c\n', 'abc'],
+  ['compressWhitespace', 'a  \t\n b\xa0\xa0c', 'a b c'],
+  ['replaceComments', 'a/*x*/b/*open', 'a b '],
+  ['removeComments', 'a/*x*/b -- rest', 'ab '],
+  ['removeCommentsChar', 'a/*b*/c--d#e', 'abcde'],
+  ['normalizePath', '/a//b/./c/../d/', '/a/b/d/'],
+  ['normalizePath', '../../etc/passwd', '../../etc/passwd'],
+  ['normalizePath', '/../../etc/passwd', '/etc/passwd'],
+  ['normalizePathWin', 'C:\\a\\..\\b', 'C:/b'],
+  ['escapeSeqDecode', '\\x41\\101\\n\\\\\\z', 'AA\n\\\\z'],
+  ['base64Decode', 'PHNjcmlwdD4=!ignored', '<script>'],
+  ['length', 'abc\xff', '4'],
+  ['hexEncode', 'A\xff', '41ff'],
+  ['sha1', 'abc', Buffer.from('a9993e364706816aba3e25717850c26c9cd0d89d', 'hex').toString('latin1')],
+  ['trim', ' \ta b\n', 'a b'],
+];
+
+test('transformations: table of inputs and outputs (binary strings, one char per byte)', () => {
+  for (const [name, input, want] of cases) assert.equal(t(name, input), want, `${name}(${JSON.stringify(input)})`);
+});
+
+test('transformations never throw and stay linear on hostile input', () => {
+  const inputs = [
+    '%'.repeat(100_000), '%u'.repeat(50_000), '\\'.repeat(100_000), '&#'.repeat(50_000) + '9'.repeat(1000),
+    '/*'.repeat(50_000), '../'.repeat(50_000), '\xff\xfe\xc0\xaf'.repeat(25_000), '\\x'.repeat(50_000),
+  ];
+  // 100 nested URL encodings of one payload decode one layer per pass, never recursing
+  let nested = '<script>';
+  for (let i = 0; i < 100; i++) nested = encodeURIComponent(nested);
+  inputs.push(nested);
+  const t0 = performance.now();
+  for (const tr of TRANSFORMATIONS.values()) for (const s of inputs) assert.equal(typeof tr.fn(s), 'string');
+  let s = nested;
+  for (let i = 0; i < 100; i++) s = t('urlDecodeUni', s);
+  assert.equal(s, '<script>');
+  assert.ok(performance.now() - t0 < 20_000, 'no transformation is super-linear');
+});
