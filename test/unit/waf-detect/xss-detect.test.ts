@@ -82,6 +82,11 @@ const CASES: Array<[string, boolean]> = [
   ['<!--[if IE]>x<![endif]-->', true],
   ['<!DOCTYPE html>', true],
   ['</script>', false], // end tags do nothing
+  ['<a href="jav&#x61;script&colon;x">', true], // browsers decode references in attribute values
+  ['<a href="java&tab;script:x">', true],
+  ['<a href="/search?a=1&amp;b=2">', false],
+  ['<scr<script>ipt>', true], // what a tag-stripping filter would leave
+  ['<br size="&{alert(1)}">', true],
   ['', false],
 ];
 
