@@ -4,16 +4,33 @@ export interface BodyResult {
   error?: string;
 }
 
-/** Chars above 0xff come only from \u escapes: store them as their UTF-8 bytes (the string model). */
-function toBin(s: string): string {
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Text back to the engine's byte model: UTF-8 bytes, one char per byte. */
+function textToBin(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, 'utf8').toString('latin1');
+  return s;
+}
+
+/**
+ * A body that is valid UTF-8 is parsed as text, so `\u00e9` and a raw `é` both become the bytes
+ * C3 A9. A body that is not valid UTF-8 is parsed byte-per-char (its bytes are kept as sent;
+ * only \u escapes above U+00FF are then re-encoded).
+ */
+function decodeBody(body: string): { text: string; toBin: (s: string) => string } {
+  try {
+    return { text: strictUtf8.decode(Buffer.from(body, 'latin1')), toBin: textToBin };
+  } catch {
+    return { text: body, toBin: wideToBin };
+  }
+}
+
+function wideToBin(s: string): string {
   let wide = false;
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0xff) { wide = true; break; }
   if (!wide) return s;
   let out = '';
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    out += cp <= 0xff ? ch : Buffer.from(ch, 'utf8').toString('latin1');
-  }
+  for (const ch of s) out += ch.codePointAt(0)! <= 0xff ? ch : Buffer.from(ch, 'utf8').toString('latin1');
   return out;
 }
 
@@ -24,8 +41,9 @@ function toBin(s: string): string {
  */
 export function parseJsonInto(body: string, into: Collection, argLimit: number, depthLimit: number): BodyResult {
   let doc: unknown;
+  const { text, toBin } = decodeBody(body);
   try {
-    doc = JSON.parse(body);
+    doc = JSON.parse(text);
   } catch (err) {
     return { error: `JSON parsing error: ${(err as Error).message}` };
   }

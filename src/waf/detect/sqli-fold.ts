@@ -1,4 +1,4 @@
-import { T, type Token, type TokenType } from './sqli-token.js';
+import { T, token, type Token, type TokenType } from './sqli-token.js';
 import { SqlTokenizer, isUnaryOperator, type TokenizerOptions } from './sqli-tokenizer.js';
 import { classifyPair } from './sqli-words.js';
 
@@ -50,7 +50,7 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
   const tokens = out.slice(0, FINGERPRINT_LEN);
   const trailingComment = sawEnd && lastWasComment && lastComment !== null && endsStatement(input, lastComment, quote);
   if (trailingComment && tokens.length < FINGERPRINT_LEN) {
-    tokens.push({ type: T.COMMENT, val: '', open: '', closed: true, pos: input.length });
+    tokens.push(token(T.COMMENT, '', '', true, input.length, input.length));
   }
   let fingerprint = '';
   for (const t of tokens) fingerprint += t.type;
@@ -63,7 +63,7 @@ function push(out: Token[], t: Token): void {
   if (last && isWordToken(last) && isWordToken(t)) {
     const merged = classifyPair(last.val, t.val);
     if (merged) {
-      out[out.length - 1] = { ...last, type: merged, val: `${last.val} ${t.val}` };
+      out[out.length - 1] = token(merged, `${last.val} ${t.val}`, '', true, last.pos, t.end);
       return;
     }
   }
@@ -111,7 +111,6 @@ function endsStatement(input: string, c: Token, quote: string): boolean {
   }
   if (quote === '') return true;
   const q = quote.charCodeAt(0);
-  const end = c.end ?? input.length;
-  for (let i = c.pos; i < end; i++) if (input.charCodeAt(i) === q) return false;
+  for (let i = c.pos; i < c.end; i++) if (input.charCodeAt(i) === q) return false;
   return true;
 }

@@ -40,10 +40,15 @@ export interface Token {
   closed: boolean;
   /** Offset of the token in the input. */
   pos: number;
-  /** Offset just past the token (set for comments, whose text matters after the fact). */
-  end?: number;
+  /** Offset just past the token. */
+  end: number;
   /** Set by folding when this value absorbed `op value` (a comparison or arithmetic). */
-  folded?: boolean;
+  folded: boolean;
+}
+
+/** Every token is built here so all have one object shape (keeps property access monomorphic). */
+export function token(type: TokenType, val: string, open: string, closed: boolean, pos: number, end: number): Token {
+  return { type, val, open, closed, pos, end, folded: false };
 }
 
 /** Longest token text kept in `val`; the rest is scanned but not copied. */

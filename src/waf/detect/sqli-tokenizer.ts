@@ -1,4 +1,4 @@
-import { MAX_VAL, T, type Token, type TokenType } from './sqli-token.js';
+import { MAX_VAL, T, token, type Token, type TokenType } from './sqli-token.js';
 import { classifyWord, isUnaryWord } from './sqli-words.js';
 
 // A single-pass SQL tokenizer over a JS string whose chars are bytes (0x80-0xFF are opaque and read
@@ -119,7 +119,7 @@ export class SqlTokenizer {
 
   private simple(type: TokenType, start: number, len: number): Token {
     this.pos = start + len;
-    return { type, val: this.s.slice(start, start + len), open: '', closed: true, pos: start };
+    return token(type, this.s.slice(start, start + len), '', true, start, start + len);
   }
 
   /** A string whose content starts at `from`; `open` is the quote that opened it ('' if implicit). */
@@ -146,7 +146,7 @@ export class SqlTokenizer {
     }
     const end = Math.min(i, s.length);
     this.pos = closed ? end + 1 : s.length;
-    return { type: T.STRING, val: s.slice(from, Math.min(end, from + MAX_VAL)), open, closed, pos: from };
+    return token(T.STRING, s.slice(from, Math.min(end, from + MAX_VAL)), open, closed, from, this.pos);
   }
 
   private quotedName(start: number, close: string): Token {
@@ -154,7 +154,7 @@ export class SqlTokenizer {
     const stop = end === -1 ? this.s.length : end;
     this.pos = end === -1 ? this.s.length : end + 1;
     const val = this.s.slice(start + 1, Math.min(stop, start + 1 + MAX_VAL)).toLowerCase();
-    return { type: T.BAREWORD, val, open: this.s[start]!, closed: end !== -1, pos: start };
+    return token(T.BAREWORD, val, this.s[start]!, end !== -1, start, this.pos);
   }
 
   private lineComment(start: number): Token {
@@ -162,7 +162,7 @@ export class SqlTokenizer {
     const s = this.s;
     while (i < s.length && s.charCodeAt(i) !== 0x0a && s.charCodeAt(i) !== 0x0d) i++;
     this.pos = i;
-    return { type: T.COMMENT, val: s.slice(start, Math.min(i, start + MAX_VAL)), open: '', closed: true, pos: start, end: i };
+    return token(T.COMMENT, s.slice(start, Math.min(i, start + MAX_VAL)), '', true, start, i);
   }
 
   private blockComment(start: number): Token {
@@ -176,14 +176,7 @@ export class SqlTokenizer {
     if (!evil) {
       evil = findPair(s, 0x2f, 0x2a, start + 2, end) !== -1;
     }
-    return {
-      type: evil ? T.EVIL : T.COMMENT,
-      val: s.slice(start, Math.min(end, start + MAX_VAL)),
-      open: '',
-      closed: close !== -1,
-      pos: start,
-      end,
-    };
+    return token(evil ? T.EVIL : T.COMMENT, s.slice(start, Math.min(end, start + MAX_VAL)), '', close !== -1, start, end);
   }
 
   private variable(start: number): Token {
@@ -198,7 +191,7 @@ export class SqlTokenizer {
       while (i < s.length && (WORD[code(s, i)] || s.charCodeAt(i) === 0x2e)) i++;
     }
     this.pos = i;
-    return { type: T.VARIABLE, val: s.slice(start, Math.min(i, start + MAX_VAL)).toLowerCase(), open: '', closed: true, pos: start };
+    return token(T.VARIABLE, s.slice(start, Math.min(i, start + MAX_VAL)).toLowerCase(), '', true, start, i);
   }
 
   private number(start: number): Token {
@@ -227,7 +220,7 @@ export class SqlTokenizer {
       }
     }
     this.pos = i;
-    return { type: T.NUMBER, val: s.slice(start, Math.min(i, start + MAX_VAL)), open: '', closed: true, pos: start };
+    return token(T.NUMBER, s.slice(start, Math.min(i, start + MAX_VAL)), '', true, start, i);
   }
 
   private word(start: number): Token {
@@ -248,7 +241,7 @@ export class SqlTokenizer {
     const callFollows = j < s.length && s.charCodeAt(j) === 0x28;
     const val = s.slice(start, Math.min(i, start + MAX_VAL)).toLowerCase();
     const type = i - start > MAX_VAL ? T.BAREWORD : classifyWord(val, callFollows);
-    return { type, val, open: '', closed: true, pos: start };
+    return token(type, val, '', true, start, i);
   }
 
   private operator(start: number): Token {
