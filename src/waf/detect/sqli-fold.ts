@@ -30,7 +30,8 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
   let lastWasComment = false;
   let lastComment: Token | null = null;
   let sawEnd = false;
-  for (let n = 0; n < MAX_RAW_TOKENS; n++) {
+  let n = 0;
+  for (; n < MAX_RAW_TOKENS; n++) {
     const t = tz.next();
     if (t === null) {
       sawEnd = true;
@@ -46,6 +47,12 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
     if (t.type === T.EVIL) break;
     // Folds only touch the last two tokens, so once seven are out the first five are final.
     if (out.length >= FINGERPRINT_LEN + 2) break;
+  }
+  // Out of budget with the window still not full: the start was padded with comments or long
+  // folded runs (`/**/` x 100 then `or 1=1`). No benign value looks like that, and letting the
+  // attack sit past the budget would hide it, so the reading is treated as evil.
+  if (n === MAX_RAW_TOKENS && out.length < FINGERPRINT_LEN) {
+    out.push(token(T.EVIL, '', '', true, 0, 0));
   }
   const tokens = out.slice(0, FINGERPRINT_LEN);
   const trailingComment = sawEnd && lastWasComment && lastComment !== null && endsStatement(input, lastComment, quote);
