@@ -65,12 +65,16 @@ test('tokenizer always makes progress', () => {
   }
 });
 
-test('folding examines a bounded number of tokens', () => {
-  // A million comments would otherwise be walked one by one.
+test('folding examines a bounded number of tokens, and padding cannot hide an attack', () => {
+  // A million comments would otherwise be walked one by one; running out of budget with the
+  // fingerprint window still empty is itself the attack signal.
   const s = '/**/'.repeat(250_000) + ' union select 1';
   const f = fold(s, '');
-  assert.equal(f.fingerprint, '');
+  assert.equal(f.fingerprint, 'X');
   assert.ok(MAX_RAW_TOKENS <= 1000);
+  assert.equal(detectSQLi(`1${'/**/'.repeat(MAX_RAW_TOKENS)} or 1=1`).match, true);
+  // a long run that does fill the window is judged on its first five tokens as usual
+  assert.equal(detectSQLi('a '.repeat(500)).match, false);
 });
 
 const BIG: Array<[string, string]> = [
