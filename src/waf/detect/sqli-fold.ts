@@ -31,6 +31,7 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
   let lastComment: Token | null = null;
   let sawEnd = false;
   let n = 0;
+  let comments = 0;
   for (; n < MAX_RAW_TOKENS; n++) {
     const t = tz.next();
     if (t === null) {
@@ -38,6 +39,7 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
       break;
     }
     if (t.type === T.COMMENT) {
+      comments++;
       lastWasComment = true;
       lastComment = t;
       continue;
@@ -48,10 +50,10 @@ export function fold(input: string, quote: TokenizerOptions['quote']): Folded {
     // Folds only touch the last two tokens, so once seven are out the first five are final.
     if (out.length >= FINGERPRINT_LEN + 2) break;
   }
-  // Out of budget with the window still not full: the start was padded with comments or long
-  // folded runs (`/**/` x 100 then `or 1=1`). No benign value looks like that, and letting the
-  // attack sit past the budget would hide it, so the reading is treated as evil.
-  if (n === MAX_RAW_TOKENS && out.length < FINGERPRINT_LEN) {
+  // Out of budget with the window still not full because the start was padded with comments
+  // (`/**/` x 100 then `or 1=1`): no benign value looks like that, and letting the attack sit past
+  // the budget would hide it, so the reading is treated as evil.
+  if (n === MAX_RAW_TOKENS && out.length < FINGERPRINT_LEN && comments * 2 >= MAX_RAW_TOKENS) {
     out.push(token(T.EVIL, '', '', true, 0, 0));
   }
   const tokens = out.slice(0, FINGERPRINT_LEN);
