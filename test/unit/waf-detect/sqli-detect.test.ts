@@ -42,3 +42,8 @@ test('binary strings with high bytes are words, not attacks', () => {
   assert.equal(detectSQLi('caf\xe9 cr\xe8me br\xfbl\xe9e').match, false);
   assert.equal(detectSQLi("\xe9' or 1=1--").match, true);
 });
+
+test('long folded runs are judged as usual, not as padding', () => {
+  assert.equal(detectSQLi(".'".repeat(200)).match, false);
+  assert.equal(detectSQLi('1+'.repeat(200) + '1').match, false);
+});
