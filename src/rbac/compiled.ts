@@ -205,6 +205,10 @@ function requestKeys(k: IndexKey, r: Req): readonly string[] {
     case 'eq':
       return [r[k.ri]!];
     case 'set': {
+      if (k.ris.length === 1) {
+        const v = r[k.ris[0]!]!;
+        return k.lits.includes(v) ? k.lits : [v, ...k.lits];
+      }
       const out = k.lits.slice();
       for (const i of k.ris) if (!out.includes(r[i]!)) out.push(r[i]!);
       return out;
@@ -213,6 +217,19 @@ function requestKeys(k: IndexKey, r: Req): readonly string[] {
 }
 
 type Index = Map<string, Index | number[]>;
+
+const MAX_VIEWS = 20_000;
+
+/** A copy of `into` with `from` added: lists are concatenated (a rule is filed under one role only). */
+function mergeIndex(into: Index, from: Index): Index {
+  for (const [key, sub] of from) {
+    const have = into.get(key);
+    if (have === undefined) into.set(key, Array.isArray(sub) ? sub.slice() : mergeIndex(new Map(), sub));
+    else if (Array.isArray(have)) into.set(key, have.concat(sub as number[]));
+    else mergeIndex(have, sub as Index);
+  }
+  return into;
+}
 
 /**
  * The hot-path evaluator: rules are bucketed by up to two indexed conjuncts (typically the role
@@ -230,6 +247,11 @@ export class CompiledEvaluator implements Evaluator {
   /** casbin evaluates the matcher once, with empty policy fields, when there is no rule or it reads none. */
   private readonly constant: Pred | null;
   private fullPreds: Pred[] | null = null;
+  /**
+   * Per caller: the union of the sub-indexes of every role it holds, built on its first request.
+   * The policy of a snapshot never changes, so a view never goes stale; the map is bounded.
+   */
+  private readonly views = new Map<string, Index | number[]>();
 
   constructor(
     readonly source: PolicySource,
@@ -307,19 +329,48 @@ export class CompiledEvaluator implements Evaluator {
     if (this.constant) return this.constantDecision(r);
     const best = { allow: NONE, deny: NONE };
     if (this.keys.length === 0) this.scan(this.index.get('') as number[], r, best);
+    else if (this.keys[0]!.kind === 'role') this.visit(this.viewFor(r[this.keys[0]!.ri]!), 0, r, best);
     else this.walk(this.index, 0, r, best);
     return this.conclude(best.allow, best.deny);
   }
 
-  private walk(node: Index, level: number, r: Req, best: { allow: number; deny: number }): void {
-    const ks = requestKeys(this.keys[level]!, r);
-    const last = level === this.keys.length - 1;
-    for (let i = 0; i < ks.length; i++) {
-      const next = node.get(ks[i]!);
-      if (next === undefined) continue;
-      if (last) this.scan(next as number[], r, best);
-      else this.walk(next as Index, level + 1, r, best);
+  private viewFor(sub: string): Index | number[] | undefined {
+    const known = this.views.get(sub);
+    if (known !== undefined) return known;
+    const k = this.keys[0] as Extract<IndexKey, { kind: 'role' }>;
+    const leaf = this.keys.length === 1;
+    let view: Index | number[] = leaf ? [] : new Map();
+    for (const role of k.graph.rolesOf(sub)) {
+      const part = this.index.get(role);
+      if (part === undefined) continue;
+      view = leaf ? (view as number[]).concat(part as number[]) : mergeIndex(view as Index, part as Index);
     }
+    if (this.views.size >= MAX_VIEWS) this.views.clear();
+    this.views.set(sub, view);
+    return view;
+  }
+
+  private walk(node: Index, level: number, r: Req, best: { allow: number; deny: number }): void {
+    const k = this.keys[level]!;
+    // The two commonest kinds look up without building a key list.
+    if (k.kind === 'eq') {
+      this.visit(node.get(r[k.ri]!), level, r, best);
+      return;
+    }
+    if (k.kind === 'seg') {
+      const seg = firstSegment(r[k.ri]!);
+      if (seg !== ANY_SEG) this.visit(node.get(seg), level, r, best);
+      this.visit(node.get(ANY_SEG), level, r, best);
+      return;
+    }
+    const ks = requestKeys(k, r);
+    for (let i = 0; i < ks.length; i++) this.visit(node.get(ks[i]!), level, r, best);
+  }
+
+  private visit(next: Index | number[] | undefined, level: number, r: Req, best: { allow: number; deny: number }): void {
+    if (next === undefined) return;
+    if (level === this.keys.length - 1) this.scan(next as number[], r, best);
+    else this.walk(next as Index, level + 1, r, best);
   }
 
   private scan(list: number[], r: Req, best: { allow: number; deny: number }): void {
