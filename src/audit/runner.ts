@@ -124,7 +124,7 @@ export class SinkRunner {
   }
 
   private async backoff(): Promise<void> {
-    const ms = Math.min(100 * 2 ** Math.min(this.failures, 6), 5000);
+    const ms = Math.min(100 * 2 ** Math.min(this.failures, 5), 2000);
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => { this.wake = null; resolve(); }, ms);
       t.unref?.();
