@@ -112,9 +112,20 @@ function vetoed(fp: string, tokens: readonly Token[]): boolean {
 
 /** Whether a folded reading is an attack: a known fingerprint not vetoed by its tokens. */
 export function isAttackReading(fp: string, tokens: readonly Token[]): boolean {
-  if (!isAttackFingerprint(fp)) return isAttackTokens(tokens);
-  if (fp.includes('X')) return true;
-  return !vetoed(fp, tokens);
+  if (isAttackFingerprint(fp)) return fp.includes('X') || !vetoed(fp, tokens);
+  if (isAttackTokens(tokens)) return true;
+  // `It's fine' or 1=1--`: the apostrophe earlier in the value opened the string the plain
+  // reading sees, so the break-out starts at the second token. Only break-outs that end in a
+  // closed string followed by logic, union or a new statement are read this way.
+  if (fp.length >= 3 && fp.charCodeAt(0) === 0x6e && fp.charCodeAt(1) === 0x73 && 'U&;'.includes(fp[2]!)) {
+    const rest = fp.slice(1);
+    const restTokens = tokens.slice(1);
+    if (!tokens[1]!.closed || !isAttackFingerprint(rest) || vetoed(rest, restTokens)) return false;
+    // prose quotes a word and goes on ("the 'best' and 2nd best"): here a comparison must follow
+    const v = tokens[3];
+    return rest[1] !== '&' || (v !== undefined && (v.folded || v.type === T.FUNCTION || v.type === T.LPAREN));
+  }
+  return false;
 }
 
 /**

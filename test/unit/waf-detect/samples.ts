@@ -41,6 +41,8 @@ export const SQLI_ATTACKS: readonly string[] = [
   // continuing the application's condition
   'or 1=1', 'and 1=1--', 'or 4975==4975', 'and sleep(5)', 'and (select 1)', "or 'a'='a", 'order by if(1=1,1,sleep(1))',
   '1 rlike (select 1)', "' and 'x' in ('x')", 'admin or 1=1', '1 or x=x',
+  // an apostrophe earlier in the value: the break-out is the second token of the plain reading
+  "It's fine' or 1=1--", "O'Neil' union select 1", "d'Arc' and sleep(5)#",
   // automated-tool style (boolean, time, error, union, stacked; several dialects)
   "1 AND 1234=1234", "1 AND 1234=5678-- abcd", "' AND 1234=1234 AND 'abcd'='abcd", ") AND 1234=1234 AND (5678=5678",
 "' AND SLEEP(5) AND 'abcd'='abcd", ";SELECT SLEEP(5)#", "' AND (SELECT 1234 FROM (SELECT(SLEEP(5)))abcd)-- xyz",
