@@ -218,7 +218,7 @@ function requestKeys(k: IndexKey, r: Req): readonly string[] {
 
 type Index = Map<string, Index | number[]>;
 
-const MAX_VIEWS = 20_000;
+const MAX_VIEWS = 4096;
 
 /** A copy of `into` with `from` added: lists are concatenated (a rule is filed under one role only). */
 function mergeIndex(into: Index, from: Index): Index {
