@@ -3,7 +3,7 @@ import type { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { Filter, FilterBuildContext, FilterFactory, Verdict } from '../proxy/filter.js';
 import type { RbacOutcome, RequestContext } from '../proxy/context.js';
-import { counter, gauge } from '../admin/metrics-util.js';
+import { counter } from '../admin/metrics-util.js';
 import { UserInputError } from '../errors.js';
 import type { RbacConfig } from './config-schema.js';
 import type { Decision, Evaluator } from './evaluator.js';
@@ -64,10 +64,6 @@ export const rbacFilterFactory: FilterFactory = {
         throw err;
       }
     }
-    const info = gauge(bctx.metrics, 'rbac_policy_info', 'The RBAC policy in force (value 1), by version and evaluator', ['policy', 'version', 'evaluator']);
-    info.reset();
-    info.set({ policy: 'active', version: primary.evaluator.version, evaluator: primary.evaluator.kind }, 1);
-    if (shadow) info.set({ policy: 'shadow', version: shadow.evaluator.version, evaluator: shadow.evaluator.kind }, 1);
     bctx.logger.info(
       { event: 'rbac_loaded', policyVersion: primary.evaluator.version, evaluator: primary.evaluator.kind, rules: primary.evaluator.source.rules.get('p')?.length ?? 0, mode, shadowVersion: shadow?.evaluator.version },
       'rbac policy loaded',
