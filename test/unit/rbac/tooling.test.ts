@@ -195,8 +195,29 @@ test('diff CLI: widening exits 2 with the rules responsible; narrowing only exit
   assert.equal(same.code, 0);
   assert.match(same.out, /no change in effective permissions/);
 
-  const git = meshguard(['policy', 'diff', '--base', 'HEAD']);
-  assert.ok(git.code === 0 || git.code === 2, git.err);
   const badRev = meshguard(['policy', 'diff', '--base', 'no-such-rev-xyz']);
   assert.equal(badRev.code, 3);
+  assert.match(badRev.err, /no-such-rev-xyz:policies\/rbac\/model\.conf: cannot read from git/);
+});
+
+test('diff CLI against a git revision: the committed policy is the base, the working tree the head', () => {
+  const repo = join(dir, 'repo');
+  mkdirSync(join(repo, 'policies/rbac'), { recursive: true });
+  copyFileSync(join(repoRoot, 'policies/rbac/model.conf'), join(repo, 'policies/rbac/model.conf'));
+  writeFileSync(join(repo, 'policies/rbac/policy.csv'), demoPolicy);
+  const git = (...args: string[]) => {
+    const r = spawnSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...args], { cwd: repo, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  };
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-q', '-m', 'base');
+  const same = meshguard(['policy', 'diff', '--base', 'HEAD'], repo);
+  assert.equal(same.code, 0, same.out + same.err);
+  writeFileSync(join(repo, 'policies/rbac/policy.csv'), demoPolicy + 'p, shop-reader, /admin/*, GET, allow\n');
+  const wider = meshguard(['policy', 'diff', '--base', 'HEAD', '--json'], repo);
+  assert.equal(wider.code, 2, wider.out + wider.err);
+  const j = JSON.parse(wider.out);
+  assert.ok(j.widened.some((c: { subject: string; pathClass: string; baseRule: unknown; headRule: { origin: string } }) => c.subject === ORDERS && c.pathClass === '/admin/*' && c.baseRule === null && c.headRule.origin === 'policies/rbac/policy.csv:23'));
+  assert.equal(j.narrowed.length, 0);
 });
