@@ -5,21 +5,13 @@ import type { AuditRecord } from './record.js';
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**
- * JSON with object keys sorted at every level, so a record hashes the same however it was built or
- * parsed back. Arrays keep their order; `undefined` members are left out as JSON.stringify does.
+ * A record's hash is SHA-256 over its JSON text exactly as written, from the opening brace up to
+ * (not including) the `,"hash":"…"` member, with the closing brace: the bytes are the proof, so no
+ * canonical form is needed and any tool can check a line. `seq` and `prevHash` are the last members
+ * before `hash`, so each hash covers the record before it.
  */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
-  const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
-}
-
-/** The hash of a record: SHA-256 over its canonical JSON without the `hash` member (seq and prevHash included). */
-export function recordHash(rec: AuditRecord | Record<string, unknown>): string {
-  const { hash: _omit, ...rest } = rec as Record<string, unknown>;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex');
+export function sha256hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 /** One sink's position in its chain. */
@@ -28,10 +20,51 @@ export interface ChainState {
   hash: string;
 }
 
-/** A copy of `rec` placed after `state` in the chain; `state` is not changed (callers commit on success). */
+export interface ChainedLine {
+  /** The JSON line (no newline) as it is written or published. */
+  line: string;
+  seq: number;
+  hash: string;
+}
+
+/** The line of `rec` placed after `state`. `rec` must not carry chain members yet. */
+export function chainLine(rec: AuditRecord, state: ChainState): ChainedLine {
+  const seq = state.seq + 1;
+  const json = JSON.stringify(rec);
+  const pre = `${json.slice(0, -1)},"seq":${seq},"prevHash":"${state.hash}"}`;
+  const hash = sha256hex(pre);
+  return { line: `${pre.slice(0, -1)},"hash":"${hash}"}`, seq, hash };
+}
+
+/** `rec` with its chain members, as an object whose JSON text is exactly chainLine's line. */
 export function chainRecord(rec: AuditRecord, state: ChainState): AuditRecord {
-  const out: AuditRecord = { ...rec, seq: state.seq + 1, prevHash: state.hash };
-  delete out.hash;
-  out.hash = recordHash(out);
-  return out;
+  const c = chainLine(rec, state);
+  return { ...rec, seq: c.seq, prevHash: state.hash, hash: c.hash };
+}
+
+/** The hash a parsed record should carry (its members in written order, `hash` last or absent). */
+export function recordHash(rec: AuditRecord | Record<string, unknown>): string {
+  const { hash: _omit, ...rest } = rec as Record<string, unknown>;
+  return sha256hex(JSON.stringify(rest));
+}
+
+const HASH_KEY = ',"hash":"';
+
+/** For a written line: the hash its bytes give, and the hash it claims; null when it has no hash member last. */
+export function lineHashes(line: string): { computed: string; claimed: string } | null {
+  const i = line.lastIndexOf(HASH_KEY);
+  if (i < 0 || line.length !== i + HASH_KEY.length + 64 + 2 || !line.endsWith('"}')) return null;
+  return { computed: sha256hex(`${line.slice(0, i)}}`), claimed: line.slice(i + HASH_KEY.length, i + HASH_KEY.length + 64) };
+}
+
+/**
+ * JSON with object keys sorted at every level, so equal settings compare equal however they were
+ * written (used to tell whether a sink's config changed, not for hashing records).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
-import { GENESIS_HASH, recordHash } from './chain.js';
+import { GENESIS_HASH, lineHashes } from './chain.js';
 import { verifyCheckpoint, type CheckpointPayload } from './checkpoint.js';
 import { listAuditFiles } from './audit-files.js';
 
@@ -109,7 +109,8 @@ export async function verifyAuditDir(dir: string, key: KeyObject, opts: VerifyOp
       }
       if (s > seq + 1) return fail('missing', file, lineNo, seq + 1, `expected record ${seq + 1}, found ${s}: ${s - seq - 1} record(s) missing (deleted or moved)`);
       if (s < seq + 1) return fail('reordered', file, lineNo, seq + 1, `expected record ${seq + 1}, found ${s}: records reordered or duplicated`);
-      if (recordHash(obj) !== obj['hash']) return fail('edited', file, lineNo, s, `record ${s} was changed: its content does not match its hash`);
+      const h = lineHashes(raw);
+      if (!h || h.claimed !== obj['hash'] || h.computed !== h.claimed) return fail('edited', file, lineNo, s, `record ${s} was changed: its content does not match its hash`);
       if (obj['prevHash'] !== hash) return fail('chain-broken', file, lineNo, s, `record ${s} does not follow record ${seq} (previous hash differs): a record was changed, removed or moved`);
       seq = s;
       hash = obj['hash'] as string;

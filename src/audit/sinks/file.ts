@@ -4,9 +4,14 @@ import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { AuditRecord } from '../record.js';
 import type { RecordSink } from '../sink.js';
-import { chainRecord, GENESIS_HASH, type ChainState } from '../chain.js';
+import { chainLine, GENESIS_HASH, type ChainState } from '../chain.js';
 import { signCheckpoint, type CheckpointPayload } from '../checkpoint.js';
 import { auditFileName, listAuditFiles } from '../audit-files.js';
+
+function stripChain(rec: AuditRecord): AuditRecord {
+  const { seq: _s, prevHash: _p, hash: _h, ...rest } = rec;
+  return rest;
+}
 
 export interface FileSinkOptions {
   name: string;
@@ -169,9 +174,10 @@ export class FileSink implements RecordSink {
     const parts: string[] = [];
     let lastCheckpointAt = this.lastCheckpointAt;
     for (const rec of batch) {
-      const chained = chainRecord(rec, state);
-      state = { seq: chained.seq!, hash: chained.hash! };
-      parts.push(JSON.stringify(chained));
+      // A record back from the spool of an earlier attempt may carry members of no chain: drop them.
+      const c = chainLine(rec.seq === undefined ? rec : stripChain(rec), state);
+      state = { seq: c.seq, hash: c.hash };
+      parts.push(c.line);
       since++;
       if (since >= this.o.checkpointRecords) {
         const payload: CheckpointPayload = { v: 1, seq: state.seq, hash: state.hash, time: new Date().toISOString(), file: this.file, reason: 'records' };

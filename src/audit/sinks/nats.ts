@@ -91,6 +91,7 @@ export class NatsSink implements RecordSink {
         batch[i] = c;
       }
     }
+    // JSON.stringify of a chained record is exactly the line its hash was computed over.
     let lastErr: unknown = null;
     let pending = batch;
     for (let attempt = 0; attempt < this.o.retries && pending.length > 0; attempt++) {

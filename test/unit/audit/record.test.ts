@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildRecord } from '../../../src/audit/build-record.js';
 import { createRedactor } from '../../../src/audit/redact.js';
-import { chainRecord, GENESIS_HASH, recordHash, canonicalJson } from '../../../src/audit/chain.js';
+import { chainLine, chainRecord, GENESIS_HASH, recordHash, canonicalJson, lineHashes } from '../../../src/audit/chain.js';
 import { RECORD_VERSION } from '../../../src/audit/record.js';
 import { makeCtx } from './fixtures.js';
 
@@ -34,17 +34,26 @@ test('a record carries every field of the format, versioned', () => {
   assert.equal(rec.seq, undefined);
 });
 
-test('chain: hash covers content, seq and previous hash; canonical JSON ignores key order', () => {
+test('chain: the hash covers the line as written, seq and the previous hash', () => {
   const base = buildRecord({ ctx: makeCtx(), rule: 0, headers: false, requestBody: null, responseBody: null, redactor: createRedactor(undefined) });
-  const a = chainRecord(base, { seq: 0, hash: GENESIS_HASH });
-  const b = chainRecord(base, { seq: a.seq!, hash: a.hash! });
+  const a = chainLine(base, { seq: 0, hash: GENESIS_HASH });
+  const b = chainLine(base, { seq: a.seq, hash: a.hash });
   assert.equal(a.seq, 1);
-  assert.equal(b.prevHash, a.hash);
-  assert.equal(recordHash(a), a.hash);
   assert.notEqual(a.hash, b.hash);
-  const reparsed = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
-  const shuffled = Object.fromEntries(Object.entries(reparsed).reverse());
-  assert.equal(recordHash(shuffled), b.hash);
-  assert.notEqual(recordHash({ ...reparsed, status: 201 }), b.hash);
+  const pb = JSON.parse(b.line);
+  assert.equal(pb.prevHash, a.hash);
+  assert.equal(pb.hash, b.hash);
+  assert.equal(recordHash(pb), b.hash);
+  assert.deepEqual(lineHashes(b.line), { computed: b.hash, claimed: b.hash });
+  // chainRecord's object serializes to the very same line.
+  assert.equal(JSON.stringify(chainRecord(base, { seq: a.seq, hash: a.hash })), b.line);
+  // One byte changed, or the same members in another order: the bytes no longer match the hash.
+  const edited = lineHashes(b.line.replace('"status":200', '"status":201'))!;
+  assert.notEqual(edited.computed, edited.claimed);
+  const { hash, ...rest } = pb;
+  const reordered = JSON.stringify({ ...Object.fromEntries(Object.entries(rest).reverse()), hash });
+  const r = lineHashes(reordered)!;
+  assert.notEqual(r.computed, r.claimed);
+  assert.equal(lineHashes('{"v":1}'), null);
   assert.equal(canonicalJson({ b: 1, a: [2, { d: 1, c: 2 }] }), '{"a":[2,{"c":2,"d":1}],"b":1}');
 });
