@@ -41,6 +41,28 @@ test('random bytes and random syntax soup never throw', () => {
   }
 });
 
+test('random sequences of SQL and HTML pieces never throw', () => {
+  // Pieces rather than bytes reach the folding, veto and attribute paths far more often.
+  const pieces = ["'", '"', '`', ' ', '1', '0x1f', 'or', 'and', '||', '&&', '=', '-', '+', '(', ')', ',', ';', '--', '#',
+    '/*', '*/', '/*!', 'union', 'all', 'select', 'sleep', 'if', 'order', 'by', 'waitfor', 'delay', 'not', 'in', '@@v',
+    '@x', 'x', 'null', 'true', '\\', '<', '>', 'script', 'img', 'onerror', 'href', 'javascript:', '&#x6a;', '&colon;',
+    '!', '?', '\n', '\xe9', '\u2028', 'is', 'like', 'drop', 'table', '|', '^', ':', '.', '[', ']', '{', '}', 'char',
+    'concat', 'exec', 'having', 'collate'];
+  const r = rng(99);
+  let sqli = 0;
+  let xss = 0;
+  for (let i = 0; i < 30_000; i++) {
+    const n = 1 + Math.floor(r() * 14);
+    let s = '';
+    for (let k = 0; k < n; k++) s += pieces[Math.floor(r() * pieces.length)]! + (r() < 0.5 ? ' ' : '');
+    if (detectSQLi(s).match) sqli++;
+    if (detectXSS(s)) xss++;
+  }
+  // both detectors were exercised on both outcomes
+  assert.ok(sqli > 100 && sqli < 29_900, `sqli matched ${sqli}`);
+  assert.ok(xss > 10 && xss < 29_990, `xss matched ${xss}`);
+});
+
 test('chars above 0xFF (non-binary strings) are handled', () => {
   for (const s of ['\u2028\u2029', '\ud800', '\uffff<script>', "\u0100' or 1=1--", '\u00a0or\u00a01=1']) {
     detectSQLi(s);

@@ -32,6 +32,8 @@ const TABLE: Array<[string, '' | "'" | '"', string]> = [
   ['a b c d e f g h', '', 'nnnnn'],
   ['', '', ''],
   ['/* only a comment */', '', 'c'],
+  // libinjection's published README example yields s&1UE; our independent folding agrees
+  ["-1' and 1=1 union/* foo */select load_file('/etc/passwd')--", "'", 's&1UE'],
 ];
 
 for (const [input, quote, want] of TABLE) {
