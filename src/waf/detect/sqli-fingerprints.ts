@@ -2,19 +2,19 @@ import { T, type Token } from './sqli-token.js';
 
 // Our knowledge set: fingerprint shapes that only an injection produces. Written as patterns over
 // token classes and expanded into exact and prefix sets once at load:
-//   `[abc]` is one of the classes a, b, c; a trailing `*` means "starts with".
+//   `[abc]` is one of the classes a, b, c; `?` is any class; a trailing `*` means "starts with".
 // Each line names the attack family it covers. Tuned against our own attack and benign lists
 // (test/unit/waf-detect) and the CRS regression tests of rules 942100/942101.
 
 const PATTERNS: readonly string[] = [
   // Boolean break-out after a closed string or number: ' or 1=1, ' and 'a'='a, 1 or 1=1
   's&[1v(fE]*', 's&s', 's&s[o&;c)UB]*', 's&sk(*', 's&n[o(&;]*', 's&o[1sv(f]*',
-  's)&*', 's))&*', 's)))&*', 's)&*',
+  's)&*', 's))&*', 's)))&*',
   '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*', '1)&*', '1))&*',
   'n&1', 'n&1[c;]', '1&no[1svn]*',
   // A value that starts with and/or continues the application's condition: or 1=1, and sleep(5)
   '&1*', '&s*', '&f(*', '&(E*',
-  ')&[1sfv(]*', '))&*', ')))&*', 'n&f(*', 'v&*',
+  ')&[1sfv(]*', '))&*', ')))&*', 'n&f(*', 'v&1*', 'v&f(*', 'v&(E*',
   // Arithmetic or concatenation with a call right after the break-out: '+sleep(5)+', ' sleep(5) '
   'sf(*', 'sof(*', '1of(*', 'so(E*', '1o(E*', 'no(E*', 'vo(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf',
   // UNION based: anything with union followed by select, in any of the five positions
@@ -98,6 +98,8 @@ function vetoed(fp: string, tokens: readonly Token[]): boolean {
     const membership = tokens[3]?.val === 'in'; // ' or 'x' in ('x')
     if (!v.folded && !membership) return true;
   }
+  // "iphone or 12", "@john and 2": a name and a number joined, nothing compared.
+  if ((fp === 'n&1' || fp.startsWith('v&1')) && !tokens[2]!.folded) return true;
   if (fp.startsWith('1&1') && fp.length === 3 && !tokens[0]!.folded && !tokens[2]!.folded) {
     if (isWordLiteral(tokens[0]!) && isWordLiteral(tokens[2]!)) return true;
   }

@@ -43,6 +43,7 @@ export const SQLI_ATTACKS: readonly string[] = [
   '1 rlike (select 1)', "' and 'x' in ('x')", 'admin or 1=1', '1 or x=x',
   // an apostrophe earlier in the value: the break-out is the second token of the plain reading
   "It's fine' or 1=1--", "O'Neil' union select 1", "d'Arc' and sleep(5)#",
+  '@x or 1=1',
   // automated-tool style (boolean, time, error, union, stacked; several dialects)
   "1 AND 1234=1234", "1 AND 1234=5678-- abcd", "' AND 1234=1234 AND 'abcd'='abcd", ") AND 1234=1234 AND (5678=5678",
 "' AND SLEEP(5) AND 'abcd'='abcd", ";SELECT SLEEP(5)#", "' AND (SELECT 1234 FROM (SELECT(SLEEP(5)))abcd)-- xyz",
@@ -149,6 +150,7 @@ export const BENIGN: readonly string[] = [
   '---', '***', '###', '/* just a note */', '-- signature', 'Re: [list] topic', '{braces}', '(parenthetical)',
   '"', "'", '\'"', "''", '""', '`', '@', '@home', '#hashtag', '!important', '~user', '^_^', ':)', ';)',
   'and 2 more', 'or best offer', 'and more', 'or nearest offer (ONO)', 'order by date', 'or so',
+  'iphone or 12', '@john or @jane', '@john and 2 others', 'size 10 or 12', 'pages 1 and 2',
   // adversarial: apostrophes and quotes next to and/or, SQL words in prose, operators in text
   "Tom's and Jerry's", "the dogs' and cats' food", "Guns N' Roses and more", "O'Reilly or Wiley", "'Hamlet' and 'Macbeth'",
 '"Hamlet" and "Macbeth"', "'cats' or 'dogs'", "James' 2 cars", "the Jones' or the Smiths'", "students' 1st day", 
