@@ -5,7 +5,7 @@ import { pcreSpaceToRe2 } from './regex.js';
 import type { Rule } from './types.js';
 
 /**
- * RE2.Set prefilter. Rules whose operator is a constant `@rx` are grouped by their transformation
+ * RE2.Set prefilter. Rules whose operator is a constant `@rx` or a phrase match (`@pm`...) are grouped by their transformation
  * chain (the same transformed value goes through all of them); each group's patterns are compiled
  * into one or more RE2.Sets. A value is scanned once per group, and only the rules whose pattern the
  * Set reports are run individually (a Set gives no captures, so it can only say "cannot match").
@@ -29,8 +29,10 @@ export function buildPrefilters(rules: readonly Rule[]): number {
   for (const starter of rules) {
     for (let link: Rule | undefined = starter; link; link = link.chain) {
       const op = link.op;
-      if (!op || op.name !== 'rx' || op.param.includes('%{') || link.multiMatch) continue;
-      const key = link.tkey;
+      if (!op || op.fn.pattern === undefined || link.multiMatch) continue;
+      // One group per transformation chain and marker section: a section skipped at this
+      // paranoia level never has its patterns scanned
+      const key = `${link.section}|${link.tkey}`;
       const list = byTkey.get(key) ?? [];
       list.push(link);
       byTkey.set(key, list);
@@ -40,7 +42,7 @@ export function buildPrefilters(rules: readonly Rule[]): number {
   let grouped = 0;
   for (const list of byTkey.values()) {
     if (list.length < 2) continue;
-    const patterns = list.map((r) => pcreSpaceToRe2(r.op!.param));
+    const patterns = list.map((r) => pcreSpaceToRe2(r.op!.fn.pattern!));
     const sets: { set: RE2Set; offset: number }[] = [];
     const ok = compileChunks(patterns, 0, patterns.length, sets);
     if (!ok) continue;

@@ -106,8 +106,10 @@ export class RuleSetBuilder {
     const phases: Record<Phase, PhaseItem[]> = { 1: [], 2: [], 3: [], 4: [], 5: [] };
     const markers: Record<Phase, Map<string, number>> = { 1: new Map(), 2: new Map(), 3: new Map(), 4: new Map(), 5: new Map() };
     const live = new Set(this.rules);
+    let section = 0;
     for (const item of this.order) {
       if ('marker' in item) {
+        section++;
         for (const p of [1, 2, 3, 4, 5] as Phase[]) {
           markers[p].set(item.marker, phases[p].length);
           phases[p].push(item);
@@ -115,10 +117,12 @@ export class RuleSetBuilder {
         continue;
       }
       if (!live.has(item)) continue;
+      for (let l: Rule | undefined = item; l; l = l.chain) l.section = section;
       phases[item.phase].push(item);
       // skipAfter may also name a rule id: jump past that rule
       markers[item.phase].set(String(item.id), phases[item.phase].length);
     }
+    for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) signTargets(l);
     buildPrefilters(this.rules);
     const byId = new Map<number, Rule>();
     for (const r of this.rules) byId.set(r.id, r);
@@ -359,12 +363,24 @@ function compileOperator(spec: string, where: Where, dir: string): Rule['op'] {
   return { name: def.name, param, negated, fn };
 }
 
+/** Variables whose values change while a phase runs (setvar, captures, matches, ctl). */
+const VOLATILE = new Set(['TX', 'MATCHED_VAR', 'MATCHED_VAR_NAME', 'MATCHED_VARS', 'MATCHED_VARS_NAMES', 'RULE', 'IP', 'GLOBAL',
+  'SESSION', 'USER', 'RESOURCE', 'ENV', 'GEO', 'REQBODY_PROCESSOR', 'HIGHEST_SEVERITY', 'DURATION']);
+
+function signTargets(rule: Rule): void {
+  const key = (f: KeyFilter) => (f.key !== undefined ? `=${f.key}` : f.keyRx ? `~${f.keyRx.source}` : '');
+  const parts = rule.targets.map((t) => `${t.count ? '&' : ''}${t.variable.name}${key(t)}${t.xpath !== undefined ? `@${t.xpath}` : ''}`);
+  for (const [name, list] of rule.exclusions) for (const f of list) parts.push(`!${name}${key(f)}`);
+  rule.targetSig = parts.join('|');
+  rule.stableTargets = rule.targets.every((t) => !VOLATILE.has(t.variable.name) && !t.variable.name.startsWith('TIME'));
+}
+
 export function newRule(where: Where): Rule {
   return {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [],
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0,
   };
 }
 

@@ -1,5 +1,5 @@
 import type { RuleSet } from './ruleset.js';
-import type { Entry, Phase, Rule, Target, TargetValue } from './types.js';
+import type { Entry, Phase, Rule, TargetValue } from './types.js';
 import { Collection } from './collection.js';
 import { expandMacro } from './macro.js';
 import type { IdRange } from './actions/ctl.js';
@@ -321,6 +321,20 @@ export class Transaction {
 
   removeTargets(sel: { ids?: IdRange[]; tag?: string }, targets: RawTarget[]): void {
     this.removedTargets.push({ ...sel, targets });
+    this.rexCache.clear();
+  }
+
+  private readonly rexCache = new Map<Rule, Map<string, string[]> | null>();
+
+  /** Run-time target removals that apply to this rule (null: none), memoized until the next ctl. */
+  private ruleRuntimeEx(rule: Rule): Map<string, string[]> | null {
+    if (this.removedTargets.length === 0) return null;
+    let r = this.rexCache.get(rule);
+    if (r === undefined) {
+      r = this.runtimeExclusions(rule) ?? null;
+      this.rexCache.set(rule, r);
+    }
+    return r;
   }
 
   private isRemoved(rule: Rule): boolean {
@@ -335,6 +349,8 @@ export class Transaction {
   private runPhase(phase: Phase, always = false): Interruption | undefined {
     if (this.phasesDone >= phase) return this.interruption;
     this.phasesDone = phase;
+    this.targetsCache.clear();
+    this.unionCache.clear();
     if (this.ruleEngine === 'off') return undefined;
     if (this.interruption && !always) return this.interruption;
     if (this.allowed === 'all' && phase !== 5) return undefined;
@@ -396,6 +412,7 @@ export class Transaction {
         for (const e of link.effects) e(this, rule);
         continue;
       }
+      if (link === rule && this.cannotMatch(rule)) return false;
       const values = this.resolveTargets(link);
       this.collection('MATCHED_VARS').clear();
       let any = false;
@@ -444,6 +461,33 @@ export class Transaction {
   }
 
   private pfCache = new Map<number, Map<string, Uint8Array>>();
+  private readonly targetsCache = new Map<string, TargetValue[]>();
+  private readonly unionCache = new Map<string, Uint8Array>();
+
+  /**
+   * True when the prefilter proves the rule's first link matches none of its values: the Set
+   * results of every value its targets select, ORed once per (targets, group) in a phase, do not
+   * contain this rule's pattern. Most rules on benign traffic end here in one map lookup.
+   */
+  private cannotMatch(rule: Rule): boolean {
+    const pf = rule.prefilter;
+    if (pf === undefined || rule.op!.negated || !rule.stableTargets || this.ruleRuntimeEx(rule) !== null) return false;
+    const key = `${pf.group.id}|${rule.targetSig}`;
+    let union = this.unionCache.get(key);
+    if (!union) {
+      union = new Uint8Array(pf.group.size);
+      for (const tv of this.resolveTargets(rule)) {
+        const v = this.transform(rule, tv.value);
+        let cache = this.pfCache.get(pf.group.id);
+        if (!cache) { cache = new Map(); this.pfCache.set(pf.group.id, cache); }
+        let hits = cache.get(v);
+        if (!hits) { hits = scanGroup(pf.group, v); cache.set(v, hits); }
+        for (let i = 0; i < hits.length; i++) union[i] |= hits[i]!;
+      }
+      this.unionCache.set(key, union);
+    }
+    return union[pf.index] !== 1;
+  }
 
   private prefilterHit(group: PrefilterGroup, index: number, v: string): boolean {
     let cache = this.pfCache.get(group.id);
@@ -476,16 +520,23 @@ export class Transaction {
 
   /** Every (name, value) the rule's targets select, after its exclusions and run-time removals. */
   private resolveTargets(rule: Rule): TargetValue[] {
+    const runtimeEx = this.ruleRuntimeEx(rule);
+    const cacheable = rule.stableTargets && runtimeEx === null;
+    if (cacheable) {
+      const hit = this.targetsCache.get(rule.targetSig);
+      if (hit) return hit;
+    }
     const out: TargetValue[] = [];
-    const runtimeEx = this.removedTargets.length ? this.runtimeExclusions(rule) : undefined;
+    if (cacheable) this.targetsCache.set(rule.targetSig, out);
     for (const t of rule.targets) {
       const vname = t.variable.name;
-      const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath) : t.variable.entries(this);
+      const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath)
+        : t.key !== undefined && t.variable.lookup ? t.variable.lookup(this, t.key) : t.variable.entries(this);
       const ex = rule.exclusions.get(vname);
       const rex = runtimeEx?.get(vname);
       let count = 0;
       for (const e of entries) {
-        if (!selects(t, e.key)) continue;
+        if (t.keyRx !== undefined ? !t.keyRx.test(e.key) : t.key !== undefined && !t.variable.lookup && e.key.toLowerCase() !== t.key) continue;
         if (ex && excluded(ex, e.key)) continue;
         if (rex && rex.some((k) => k === '' || k === e.key.toLowerCase())) continue;
         count++;
@@ -530,12 +581,6 @@ export class Transaction {
       tags: rule.tags, matchedVar: mv, matchedVarName: mvn, line,
     });
   }
-}
-
-function selects(t: Target, key: string): boolean {
-  if (t.key !== undefined) return key.toLowerCase() === t.key;
-  if (t.keyRx) return t.keyRx.test(key);
-  return true;
 }
 
 function excluded(list: { key?: string; keyRx?: { test(s: string): boolean } }[], key: string): boolean {

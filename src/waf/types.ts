@@ -17,6 +17,8 @@ export interface VariableDef {
   readonly collection: boolean;
   /** Entries of a collection, or the single value of a scalar as one entry (none when absent). */
   entries(tx: Transaction): readonly Entry[];
+  /** Entries under one lower-case key, without scanning (plain collections). */
+  lookup?(tx: Transaction, lkey: string): readonly Entry[];
 }
 
 export interface Entry {
@@ -46,7 +48,11 @@ export interface Target extends KeyFilter {
   xpath?: string;
 }
 
-export type OperatorFn = (tx: Transaction, value: string, capture: boolean) => boolean;
+export interface OperatorFn {
+  (tx: Transaction, value: string, capture: boolean): boolean;
+  /** An RE2 pattern (same flags as compileRegex) that matches exactly when this operator does: lets the prefilter group it. */
+  pattern?: string;
+}
 
 export interface CompiledOperator {
   name: string;
@@ -98,6 +104,12 @@ export interface Rule {
   skipAfter: string | undefined;
   skip: number;
   allowScope: 'all' | 'phase' | 'request' | undefined;
+  /** Targets and exclusions as text: rules with the same one select the same values. */
+  targetSig: string;
+  /** The selected values do not change within a phase (no TX, MATCHED_*, ...): they may be cached. */
+  stableTargets: boolean;
+  /** Index of the SecMarker section the rule sits in: rules a skipAfter jumps over together share one. */
+  section: number;
   /** Set by the prefilter builder: this link's pattern is in an RE2.Set group. */
   prefilter?: PrefilterRef;
   /** Actions seen, for SecRuleUpdateActionById and diagnostics. */

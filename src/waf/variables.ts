@@ -14,8 +14,13 @@ function scalar(name: string, get: (tx: Transaction) => string | undefined): Var
   };
 }
 
-function collection(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
-  return { name, collection: true, entries: get };
+function collection(name: string, get: (tx: Transaction) => readonly Entry[], lookup?: (tx: Transaction, lkey: string) => readonly Entry[]): VariableDef {
+  return lookup ? { name, collection: true, entries: get, lookup } : { name, collection: true, entries: get };
+}
+
+/** A stored collection: keyed targets (`REQUEST_HEADERS:Host`) are a map lookup. */
+function stored(name: string): VariableDef {
+  return collection(name, (tx) => tx.collection(name).entries(), (tx, k) => tx.collection(name).get(k));
 }
 
 /** The keys of a collection, as values (ARGS_NAMES...). */
@@ -30,25 +35,29 @@ const sc = (n: string) => (tx: Transaction) => tx.scalars.get(n);
 /** Every variable a rule can name, by upper-case SecLang name. */
 export const VARIABLES: ReadonlyMap<string, VariableDef> = new Map(
   [
-    collection('ARGS', args),
+    collection('ARGS', args, (tx, k) => {
+      const g = tx.collection('ARGS_GET').get(k);
+      const p = tx.collection('ARGS_POST').get(k);
+      return p.length === 0 ? g : g.length === 0 ? p : [...g, ...p];
+    }),
     names('ARGS_NAMES', args),
-    collection('ARGS_GET', col('ARGS_GET')),
+    stored('ARGS_GET'),
     names('ARGS_GET_NAMES', col('ARGS_GET')),
-    collection('ARGS_POST', col('ARGS_POST')),
+    stored('ARGS_POST'),
     names('ARGS_POST_NAMES', col('ARGS_POST')),
-    collection('REQUEST_HEADERS', col('REQUEST_HEADERS')),
+    stored('REQUEST_HEADERS'),
     names('REQUEST_HEADERS_NAMES', col('REQUEST_HEADERS')),
-    collection('REQUEST_COOKIES', col('REQUEST_COOKIES')),
+    stored('REQUEST_COOKIES'),
     names('REQUEST_COOKIES_NAMES', col('REQUEST_COOKIES')),
-    collection('RESPONSE_HEADERS', col('RESPONSE_HEADERS')),
+    stored('RESPONSE_HEADERS'),
     names('RESPONSE_HEADERS_NAMES', col('RESPONSE_HEADERS')),
-    collection('FILES', col('FILES')),
+    stored('FILES'),
     names('FILES_NAMES', col('FILES')),
-    collection('FILES_SIZES', col('FILES_SIZES')),
+    stored('FILES_SIZES'),
     collection('FILES_TMPNAMES', col('FILES_TMPNAMES')),
     collection('FILES_TMP_CONTENT', col('FILES_TMP_CONTENT')),
-    collection('MULTIPART_PART_HEADERS', col('MULTIPART_PART_HEADERS')),
-    collection('TX', col('TX')),
+    stored('MULTIPART_PART_HEADERS'),
+    stored('TX'),
     collection('IP', col('IP')),
     collection('GLOBAL', col('GLOBAL')),
     collection('SESSION', col('SESSION')),

@@ -23,14 +23,17 @@ export function phraseMatcher(phrases: string[]): OperatorFn {
   const uniq = [...new Set(phrases.filter((p) => p !== ''))];
   if (uniq.length === 0) return () => false;
   uniq.sort((a, b) => b.length - a.length);
-  const re = new RE2('(?i)(?:' + uniq.map(escapeLiteral).join('|') + ')', 's');
-  return (tx, value, capture) => {
+  const source = '(?i)(?:' + uniq.map(escapeLiteral).join('|') + ')';
+  const re = new RE2(source, 's');
+  const fn: OperatorFn = (tx, value, capture) => {
     if (!capture) return re.test(value);
     const m = re.exec(value);
     if (!m) return false;
     tx.setCapture(0, m[0]);
     return true;
   };
+  fn.pattern = source;
+  return fn;
 }
 
 /** Reads a phrase file: one phrase a line, `#` comments, blank lines ignored (read as bytes). */

@@ -1,4 +1,5 @@
 import type { OperatorDef } from './types.js';
+import type { OperatorFn } from '../types.js';
 import { compileRegex } from '../regex.js';
 import { withMacros } from './with-macros.js';
 
@@ -7,13 +8,15 @@ export const rx: OperatorDef = {
   compile(param) {
     return withMacros(param, (p) => {
       const re = compileRegex(p);
-      return (tx, value, capture) => {
+      const fn: OperatorFn = (tx, value, capture) => {
         if (!capture) return re.test(value);
         const m = re.exec(value);
         if (!m) return false;
         for (let i = 0; i < 10 && i < m.length; i++) tx.setCapture(i, m[i] ?? '');
         return true;
       };
+      fn.pattern = p;
+      return fn;
     });
   },
 };
