@@ -10,6 +10,11 @@ import type { Rule } from './types.js';
  * into one or more RE2.Sets. A value is scanned once per group, and only the rules whose pattern the
  * Set reports are run individually (a Set gives no captures, so it can only say "cannot match").
  * Groups are split when a Set exceeds RE2's memory budget.
+ *
+ * Patterns go into the Sets in multi-line mode, so a group can scan all the values of a target list
+ * at once, joined by `\n`: `^`/`$` then also match at each join and `\n` is a non-word byte for
+ * `\b`, so every match inside one value is still found. Multi-line mode only adds matches, which a
+ * prefilter may do (the rule's own regex decides); patterns with absolute anchors are left out.
  */
 export interface PrefilterGroup {
   readonly id: number;
@@ -23,16 +28,18 @@ export interface PrefilterRef {
 }
 
 const MAX_PER_SET = 64;
+/** \A, \z, \Z: anchors that multi-line mode does not relax; such patterns stay out of the Sets. */
+const ABSOLUTE_ANCHOR = /(?:^|[^\\])(?:\\\\)*\\[AzZ]/;
 
 export function buildPrefilters(rules: readonly Rule[]): number {
   const byTkey = new Map<string, Rule[]>();
   for (const starter of rules) {
     for (let link: Rule | undefined = starter; link; link = link.chain) {
       const op = link.op;
-      if (!op || op.fn.pattern === undefined || link.multiMatch) continue;
+      if (!op || op.fn.pattern === undefined || ABSOLUTE_ANCHOR.test(op.fn.pattern)) continue;
       // One group per transformation chain and marker section: a section skipped at this
       // paranoia level never has its patterns scanned
-      const key = `${link.section}|${link.tkey}`;
+      const key = `${link.section}|${link.tkey}|${link.multiMatch ? 'multi' : ''}`;
       const list = byTkey.get(key) ?? [];
       list.push(link);
       byTkey.set(key, list);
@@ -41,8 +48,7 @@ export function buildPrefilters(rules: readonly Rule[]): number {
   let groupId = 0;
   let grouped = 0;
   for (const list of byTkey.values()) {
-    if (list.length < 2) continue;
-    const patterns = list.map((r) => pcreSpaceToRe2(r.op!.fn.pattern!));
+    const patterns = list.map((r) => '(?m)' + pcreSpaceToRe2(r.op!.fn.pattern!));
     const sets: { set: RE2Set; offset: number }[] = [];
     const ok = compileChunks(patterns, 0, patterns.length, sets);
     if (!ok) continue;

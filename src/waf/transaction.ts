@@ -451,7 +451,7 @@ export class Transaction {
   private tryOp(rule: Rule, tv: TargetValue, v: string): boolean {
     const op = rule.op!;
     const pf = rule.prefilter;
-    const r = (pf !== undefined && !this.prefilterHit(pf.group, pf.index, v) ? false : op.fn(this, v, rule.capture)) !== op.negated;
+    const r = (pf !== undefined && !rule.multiMatch && !this.prefilterHit(pf.group, pf.index, v) ? false : op.fn(this, v, rule.capture)) !== op.negated;
     if (r) {
       this.matchedVar = v;
       this.matchedVarName = tv.name;
@@ -475,15 +475,20 @@ export class Transaction {
     const key = `${pf.group.id}|${rule.targetSig}`;
     let union = this.unionCache.get(key);
     if (!union) {
-      union = new Uint8Array(pf.group.size);
-      for (const tv of this.resolveTargets(rule)) {
-        const v = this.transform(rule, tv.value);
-        let cache = this.pfCache.get(pf.group.id);
-        if (!cache) { cache = new Map(); this.pfCache.set(pf.group.id, cache); }
-        let hits = cache.get(v);
-        if (!hits) { hits = scanGroup(pf.group, v); cache.set(v, hits); }
-        for (let i = 0; i < hits.length; i++) union[i] |= hits[i]!;
+      const values = this.resolveTargets(rule);
+      let joined = '';
+      for (let i = 0; i < values.length; i++) {
+        if (!rule.multiMatch) { joined += (i ? '\n' : '') + this.transform(rule, values[i]!.value); continue; }
+        // multiMatch tries every intermediate value: all of them go into the scan
+        let v = values[i]!.value;
+        joined += (i ? '\n' : '') + v;
+        for (const t of rule.transforms) {
+          const nv = t.fn(v);
+          if (nv !== v) joined += '\n' + nv;
+          v = nv;
+        }
       }
+      union = values.length ? scanGroup(pf.group, joined) : new Uint8Array(pf.group.size);
       this.unionCache.set(key, union);
     }
     return union[pf.index] !== 1;

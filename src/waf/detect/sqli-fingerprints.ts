@@ -22,7 +22,7 @@ const PATTERNS: readonly string[] = [
   // Stacked queries and statement starts: '; drop table, 1; exec, ); select
   's;[ETkf]*', '1;[ETkf]*', ');[ET]*', 'n);[ET]*', 's);[ET]*', ';[ET]*', '1);[ET]*',
   // Sub-selects and statements at the very start
-  '(E[1f(vok]*', '1(E*', 'k(E[o1f(v]*', '(f(t*', 'f(t*', 'E[fv]*', 'E(E*', 'E(f*', 'E(1*', 'E(v*', 'Eo[kn,]*', 'E1,*', 'E1k*',
+  '(E[f(vo]*', '(E1[),k]*', '(En[,k]*', '1(E*', 'k(E[o1f(v]*', '(f(t*', 'f(t*', 'E[fv]*', 'E(E*', 'E(f*', 'E(1*', 'E(v*', 'Eo[kn,]*', 'E1,*', 'E1k*',
   // Function calls that only SQL makes: sleep(5), benchmark(..), extractvalue(..)
   'f(1)', 'f(1)c', 'f(1);', 'f(1),', 'f(1,*', 'f(f*', 'f(E*', 'f(v*', 'f(s)', 'f(s,*', 'f()', 'f(1o*', '1f(*',
   // Time/Tsql statements: '; waitfor delay, ') waitfor delay, shutdown--
@@ -78,6 +78,12 @@ const STANDALONE_CALLS = new Set([
   'st_latfromgeohash', 'json_keys', 'make_set', 'export_set', 'elt', 'exp',
 ]);
 
+const COMPARISONS = new Set([
+  '=', '==', '<', '>', '<=', '>=', '<>', '!=', '<=>', '!<', '!>', 'like', 'rlike', 'ilike', 'regexp', 'is',
+  'between', 'sounds', 'similar', 'not like', 'not in', 'not between', 'not regexp', 'not rlike',
+  'not similar', 'is not', 'sounds like', 'similar to',
+]);
+
 function isWordLiteral(t: Token): boolean {
   const c = t.val.charCodeAt(0);
   return c >= 0x61 && c <= 0x7a;
@@ -105,6 +111,12 @@ function vetoed(fp: string, tokens: readonly Token[]): boolean {
   }
   // if(1=1,...) compares inside: that is a condition, not a word followed by a parenthesis.
   if (fp.startsWith('f(') && !STANDALONE_CALLS.has(tokens[0]!.val) && !(tokens[0]!.val === 'if' && tokens[2]?.folded)) return true;
+  // "if (interactive)" right after a quote: the same rule one token later.
+  if (fp.startsWith('sf(') && !STANDALONE_CALLS.has(tokens[1]!.val) && !(tokens[1]!.val === 'if' && tokens[3]?.folded)) return true;
+  // select * ...: the operator must be the star ("update /etc/motd" is prose).
+  if (fp.startsWith('Eo') && tokens[1]!.val !== '*') return true;
+  // ' or x = ..., 1 and id < ...: the operator after the name must compare.
+  if ((fp.startsWith('s&no') || fp.startsWith('1&no')) && !COMPARISONS.has(tokens[3]!.val)) return true;
   if (fp.startsWith('1of(') && !STANDALONE_CALLS.has(tokens[2]!.val)) return true;
   // "and 2 more", "or 'best offer'": a leading and/or needs a comparison or a harmful call after it.
   if ((fp.startsWith('&1') || fp.startsWith('&s')) && !tokens[1]!.folded) return true;
@@ -131,14 +143,14 @@ export function isAttackReading(fp: string, tokens: readonly Token[]): boolean {
 }
 
 /**
- * Shapes that need the operator's text: a string closed and followed by a bitwise or concatenation
- * operator (`" | cmd`, `'^sleep(5)^'`) is an expression continuing after the break-out. Other
- * operators after a closing quote are common in text (`5' - 6"`), these two are not.
+ * Shapes that need the operator's text: a string closed and followed by a bitwise-or operator
+ * (`" | cmd`, `'|sleep(5)|'`) is an expression continuing after the break-out. Other operators
+ * after a closing quote are common in text (`5' - 6"`) and in regexes (`'^[a-z]'`); this one is not.
  */
 export function isAttackTokens(tokens: readonly Token[]): boolean {
   if (tokens.length < 3) return false;
   const [a, b, c] = tokens as [Token, Token, Token];
-  return a.type === T.STRING && b.type === T.OPERATOR && (b.val === '|' || b.val === '^') && 'n1fvs('.includes(c.type);
+  return a.type === T.STRING && b.type === T.OPERATOR && b.val === '|' && 'n1fvs('.includes(c.type);
 }
 
 function lookup(fp: string): boolean {

@@ -118,6 +118,11 @@ function endsStatement(input: string, c: Token, quote: string): boolean {
     const n = v.charCodeAt(2);
     if (!(n === 0x2d || n === 0x20 || n === 0x09 || n === 0x0b || n === 0x0c || n === 0xa0)) return false;
   }
+  // `#` right before a word is a hashtag, an anchor or a preprocessor line (`"#ifdef`), not a cut.
+  if (v.charCodeAt(0) === 0x23 && v.length > 1) {
+    const n = v.charCodeAt(1) | 0x20;
+    if ((n >= 0x61 && n <= 0x7a) || (n >= 0x30 && n <= 0x39) || n === 0x21 || n === 0x7b) return false;
+  }
   if (quote === '') return true;
   const q = quote.charCodeAt(0);
   for (let i = c.pos; i < c.end; i++) if (input.charCodeAt(i) === q) return false;

@@ -172,8 +172,9 @@ export class SqlTokenizer {
     this.pos = end;
     // MySQL runs the body of /*! ... */ as SQL, and a second /* inside a comment is read differently
     // by different engines: neither has a benign use in a request value.
+    // A nested opener counts only in a closed comment: `find/*.c locate/*.c` is a glob in prose.
     let evil = start + 2 < s.length && s.charCodeAt(start + 2) === 0x21;
-    if (!evil) {
+    if (!evil && close !== -1) {
       evil = findPair(s, 0x2f, 0x2a, start + 2, end) !== -1;
     }
     return token(evil ? T.EVIL : T.COMMENT, s.slice(start, Math.min(end, start + MAX_VAL)), '', close !== -1, start, end);

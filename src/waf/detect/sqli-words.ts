@@ -4,9 +4,11 @@ import { T, type TokenType } from './sqli-token.js';
 // Oracle, SQLite). Functions are typed `f` only when a `(` follows, so the English reading of words
 // like "user" or "version" stays a bareword.
 
+// Statements an injection runs. MERGE, CALL, GRANT, RENAME, HANDLER and PREPARE are SQL too, but far
+// more often English ("(merge abc later)", "call 555-1234"); they stay plain keywords.
 const STATEMENTS = [
   'select', 'insert', 'update', 'delete', 'drop', 'create', 'alter', 'truncate', 'exec', 'execute',
-  'declare', 'merge', 'call', 'grant', 'revoke', 'rename', 'handler', 'prepare', 'deallocate',
+  'declare',
 ];
 const TSQL = ['waitfor', 'shutdown', 'dbcc', 'openrowset', 'opendatasource', 'openquery', 'bulk'];
 const UNIONS = ['union', 'except', 'intersect'];
@@ -28,7 +30,7 @@ const KEYWORDS = [
   'raiserror', 'collation', 'using', 'window', 'partition', 'over', 'lateral', 'fetch', 'next',
   'rows', 'only', 'for', 'share', 'lock', 'mode', 'nowait', 'default', 'primary', 'key', 'foreign',
   'references', 'constraint', 'unique', 'check', 'column', 'add', 'modify', 'if', 'while', 'loop',
-  'do', 'sysobjects', 'syscolumns', 'information_schema', 'pg_catalog', 'sqlite_master',
+  'do', 'merge', 'call', 'grant', 'revoke', 'rename', 'handler', 'prepare', 'deallocate', 'sysobjects', 'syscolumns', 'information_schema', 'pg_catalog', 'sqlite_master',
 ];
 
 // SQL functions seen in injection payloads: timing, file access, error-based extraction, string
