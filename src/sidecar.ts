@@ -19,7 +19,7 @@ import type { ListenerKind } from './proxy/context.js';
 import type { ListenerRuntime } from './proxy/forward.js';
 import { createInboundServer } from './proxy/inbound.js';
 import { createOutboundServer } from './proxy/outbound.js';
-import { createAdminServer } from './admin/server.js';
+import { createAdminServer, registryText, snapshotDump, certsView, type ReloadResult } from './admin/server.js';
 import { coreMetrics, type CoreMetrics } from './admin/core-metrics.js';
 import type { Snapshot, RouteEntry } from './snapshot.js';
 import type { Dispatcher } from 'undici';
@@ -35,6 +35,8 @@ export interface SidecarOptions {
   provider?: CertificateProvider;
   /** Watch the config and policy files and reload on change (default true). */
   watchFiles?: boolean;
+  /** Serve admin.listen (default true; a worker leaves it to the primary). */
+  admin?: boolean;
 }
 
 /** Keys that name sockets or identity: changing them needs a restart, so a reload refuses them. */
@@ -114,14 +116,14 @@ export class Sidecar {
     this.limits = resolveLimits(config.limits);
     this.provider = this.opts.provider ?? (await createCertificateProvider({ config, configDir: this.configDir, logger: this.log, metrics: this.metrics }));
     // Admin first, so /ready answers (503) while the first certificate is awaited.
-    if (config.admin) {
+    if (config.admin && this.opts.admin !== false) {
       const { host } = parseListen(config.admin.listen);
       if (host !== '127.0.0.1' && host !== '::1' && host !== 'localhost') this.log.warn({ listen: config.admin.listen }, 'admin listener is not on loopback: anyone who reaches it can read config and trigger reloads');
       this.adminServer = createAdminServer({
-        metrics: this.metrics,
-        provider: this.provider,
-        snapshot: () => this.current,
-        ready: () => this.ready(),
+        metricsText: () => registryText(this.metrics),
+        configDump: async () => snapshotDump(this.current),
+        certs: () => certsView(this.provider),
+        ready: () => ({ ok: this.ready() }),
         reload: () => this.reload(),
       });
       this.adminAddress = await listen(this.adminServer, config.admin.listen);
@@ -269,8 +271,8 @@ export class Sidecar {
    * Re-reads the config and every file the filters use, builds a whole new snapshot and swaps it in.
    * On any error the running snapshot stays, the error (with file and line) is logged and counted.
    */
-  reload(): Promise<{ ok: true; version: string } | { ok: false; error: string }> {
-    const run = async (): Promise<{ ok: true; version: string } | { ok: false; error: string }> => {
+  reload(): Promise<ReloadResult> {
+    const run = async (): Promise<ReloadResult> => {
       if (this.stopped) return { ok: false, error: 'sidecar is stopping' };
       try {
         const loaded = await loadConfig(this.configFile);

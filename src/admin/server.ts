@@ -6,12 +6,30 @@ import type { CertificateProvider } from '../identity/provider.js';
 import { splitPemCerts } from '../identity/material.js';
 import { redactConfig } from './redact.js';
 
+export type ReloadResult = { ok: true; version: string } | { ok: false; error: string };
+
+/** What the admin endpoints read; a single sidecar and a multi-worker primary supply their own. */
 export interface AdminDeps {
-  metrics: Registry;
-  provider: CertificateProvider;
-  snapshot(): Snapshot;
-  ready(): boolean;
-  reload(): Promise<{ ok: true; version: string } | { ok: false; error: string }>;
+  metricsText(): Promise<{ contentType: string; text: string }>;
+  configDump(): Promise<unknown>;
+  certs(): unknown;
+  ready(): { ok: boolean; [key: string]: unknown };
+  reload(): Promise<ReloadResult | (ReloadResult & { workers: unknown[] })>;
+}
+
+/** /config_dump for one snapshot. */
+export function snapshotDump(snap: Snapshot): Record<string, unknown> {
+  const filters = (chain: Snapshot['inbound']) => chain.filters.map((f) => ({ name: f.name, ...(f.describe?.() ?? {}) }));
+  return {
+    version: snap.version,
+    builtAt: snap.builtAt.toISOString(),
+    config: redactConfig(snap.config),
+    filters: { inbound: filters(snap.inbound), outbound: filters(snap.outbound) },
+  };
+}
+
+export async function registryText(reg: Registry): Promise<{ contentType: string; text: string }> {
+  return { contentType: reg.contentType, text: await reg.metrics() };
 }
 
 function send(res: ServerResponse, status: number, body: unknown, type = 'application/json'): void {
@@ -52,27 +70,24 @@ export function createAdminServer(deps: AdminDeps): Server {
     const method = req.method ?? 'GET';
     if (method === 'GET' && url === '/live') return send(res, 200, { live: true });
     if (method === 'GET' && url === '/ready') {
-      const ok = deps.ready();
-      return send(res, ok ? 200 : 503, { ready: ok });
+      const r = deps.ready();
+      return send(res, r.ok ? 200 : 503, { ...r, ready: r.ok, ok: undefined });
     }
     if (method === 'GET' && url === '/stats/prometheus') {
-      deps.metrics.metrics().then(
-        (text) => send(res, 200, text, deps.metrics.contentType),
+      deps.metricsText().then(
+        (m) => send(res, 200, m.text, m.contentType),
         (err: Error) => send(res, 500, { error: err.message }),
       );
       return;
     }
     if (method === 'GET' && url === '/config_dump') {
-      const snap = deps.snapshot();
-      const filters = (chain: Snapshot['inbound']) => chain.filters.map((f) => ({ name: f.name, ...(f.describe?.() ?? {}) }));
-      return send(res, 200, {
-        version: snap.version,
-        builtAt: snap.builtAt.toISOString(),
-        config: redactConfig(snap.config),
-        filters: { inbound: filters(snap.inbound), outbound: filters(snap.outbound) },
-      });
+      deps.configDump().then(
+        (d) => send(res, 200, d),
+        (err: Error) => send(res, 500, { error: err.message }),
+      );
+      return;
     }
-    if (method === 'GET' && url === '/certs') return send(res, 200, certsView(deps.provider));
+    if (method === 'GET' && url === '/certs') return send(res, 200, deps.certs());
     if (method === 'POST' && url === '/reload') {
       deps.reload().then(
         (r) => send(res, r.ok ? 200 : 400, r),

@@ -3,6 +3,9 @@ import { loadConfig } from '../config/load.js';
 import { startSidecar, type Sidecar } from '../sidecar.js';
 import { createLogger } from '../log.js';
 import { printError } from './output.js';
+import cluster from 'node:cluster';
+import { runPrimary, workerCount } from '../cluster/primary.js';
+import { runWorker } from '../cluster/worker.js';
 
 /** Runs one sidecar until SIGTERM/SIGINT (drain, then exit 0); SIGHUP reloads. */
 export async function runSidecar(configFile: string): Promise<number> {
@@ -14,6 +17,9 @@ export async function runSidecar(configFile: string): Promise<number> {
     return 1;
   }
   const logger = createLogger({ level: loaded.config.log?.level });
+  const workers = workerCount(loaded.config.workers);
+  if (cluster.isWorker) return runWorker(loaded, logger.child({ worker: cluster.worker?.id }));
+  if (workers > 1) return runPrimary(loaded, logger, workers);
   let sidecar: Sidecar;
   try {
     sidecar = await startSidecar({ config: loaded.config, configFile: loaded.file, configText: loaded.text, logger });

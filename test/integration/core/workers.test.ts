@@ -1,0 +1,103 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { request as httpsRequest } from 'node:https';
+import { rename, writeFile, mkdtemp } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { stringify } from 'yaml';
+import { makeTestPki } from '../../helpers/pki.js';
+import { startEchoApp } from '../../helpers/apps.js';
+import { httpReq, metricValue } from '../../helpers/client.js';
+import { repoRoot } from '../../../src/paths.js';
+
+const TD = 'example.org';
+const SVC = 'spiffe://example.org/ns/t/sa/svc';
+const stops: Array<() => Promise<void>> = [];
+after(async () => {
+  for (const s of stops.reverse()) await s();
+});
+
+function get(port: number, creds: { certPem: string; keyPem: string }, ca: string): Promise<{ status: number; serial: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', headers: { host: 'svc' }, cert: creds.certPem, key: creds.keyPem, ca, agent: false, checkServerIdentity: () => undefined }, (res) => {
+      const serial = (res.socket as TLSSocket).getPeerX509Certificate()?.serialNumber ?? '';
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, serial }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('workers: 2 share the listener; one provider feeds both; rotation reaches both; admin aggregates; SIGTERM drains', async () => {
+  const pki = await makeTestPki(TD);
+  const app = await startEchoApp();
+  stops.push(() => app.close());
+  const svc = await pki.leaf('svc', { uris: [SVC] });
+  const client = await pki.leaf('client', { uris: ['spiffe://example.org/ns/t/sa/client'] });
+  const dir = await mkdtemp(path.join(tmpdir(), 'meshguard-workers-'));
+  const file = path.join(dir, 'meshguard.yaml');
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const adminPort = port + 1;
+  await writeFile(
+    file,
+    stringify({
+      trustDomain: TD,
+      identity: SVC,
+      workers: 2,
+      certificates: { provider: 'files', files: { cert: svc.cert, key: svc.key, bundle: pki.bundle } },
+      inbound: { listen: `127.0.0.1:${port}`, app: `http://127.0.0.1:${app.port}` },
+      admin: { listen: `127.0.0.1:${adminPort}` },
+    }),
+  );
+  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'meshguard.js'), 'run', '--config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  stops.push(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  let ready = { status: 0, body: '' };
+  for (let i = 0; i < 200 && ready.status !== 200; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    ready = await httpReq({ port: adminPort, path: '/ready' }).catch(() => ({ status: 0, body: '', headers: {} }));
+  }
+  assert.equal(ready.status, 200, out);
+  assert.equal(JSON.parse(ready.body).workers, 2);
+
+  const first = await get(port, client, pki.ca.certPem);
+  const N = 60;
+  for (let i = 0; i < N - 1; i++) assert.equal((await get(port, client, pki.ca.certPem)).status, 200);
+  assert.equal(await metricValue(adminPort, 'meshguard_requests_total', { listener: 'inbound', status: '200' }), N, 'admin sums both workers');
+  const workersSeen = new Set(out.split('\n').filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l).worker));
+  assert.equal(workersSeen.size, 2, `both workers served requests (${[...workersSeen].join(',')})`);
+
+  const next = await pki.leaf('svc-next', { uris: [SVC] });
+  await rename(next.key, svc.key);
+  await rename(next.cert, svc.cert);
+  let certs = { serial: first.serial };
+  for (let i = 0; i < 100 && certs.serial === first.serial; i++) {
+    await new Promise((r) => setTimeout(r, 50));
+    certs = JSON.parse((await httpReq({ port: adminPort, path: '/certs' })).body);
+  }
+  assert.notEqual(certs.serial, first.serial);
+  await new Promise((r) => setTimeout(r, 200));
+  const serials = new Set<string>();
+  for (let i = 0; i < 20; i++) serials.add((await get(port, client, pki.ca.certPem)).serial);
+  assert.deepEqual([...serials], [certs.serial], 'every worker presents the new certificate');
+
+  const reload = await httpReq({ port: adminPort, path: '/reload', method: 'POST' });
+  assert.equal(reload.status, 200);
+  assert.equal(JSON.parse(reload.body).workers.length, 2);
+
+  app.delayMs = 800;
+  const inflight = get(port, client, pki.ca.certPem);
+  await new Promise((r) => setTimeout(r, 200));
+  child.kill('SIGTERM');
+  assert.equal((await inflight).status, 200);
+  assert.equal(await exited, 0);
+});
