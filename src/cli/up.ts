@@ -1,25 +1,15 @@
 import type { Command } from 'commander';
 import path from 'node:path';
-import { access } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { repoRoot } from '../paths.js';
-import { makeDevPki } from '../tls/dev-pki.js';
+import { startKmsMock, type KmsMock } from '../../kms-mock/server.js';
 import { loadConfig } from '../config/load.js';
 import { startSidecar, type Sidecar } from '../sidecar.js';
 import { createLogger } from '../log.js';
 import { ordersApp, paymentsApp } from '../demo/apps.js';
 import { printLine, printError } from './output.js';
 
-const DEMO_IDS = ['spiffe://example.org/ns/shop/sa/orders', 'spiffe://example.org/ns/shop/sa/payments'];
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+const KMS_LISTEN = '127.0.0.1:18443';
 
 function listenApp(server: Server, port: number): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -29,19 +19,20 @@ function listenApp(server: Server, port: number): Promise<void> {
 }
 
 export interface Demo {
+  kms: KmsMock;
   orders: Sidecar;
   payments: Sidecar;
   stop(): Promise<void>;
 }
 
-/** Starts the demo mesh in this process: dev certificates, two apps, two sidecars. */
+/**
+ * Starts the demo mesh in this process: the mock KMS (its dev root and intermediate are made on the
+ * first run and kept in .meshguard/kms), two apps, and a sidecar for each taking its SVID from the KMS.
+ */
 export async function startDemo(opts: { dir?: string; logLevel?: string } = {}): Promise<Demo> {
   const dir = opts.dir ?? repoRoot;
-  const certs = path.join(dir, 'certs-dev');
-  if (!(await exists(path.join(certs, 'orders.pem'))) || !(await exists(path.join(certs, 'payments.pem')))) {
-    await makeDevPki({ dir: certs, trustDomain: 'example.org', ids: DEMO_IDS, days: 30 });
-  }
   const logger = createLogger({ level: opts.logLevel ?? 'info' });
+  const kms = await startKmsMock({ listen: KMS_LISTEN, stateDir: path.join(dir, '.meshguard', 'kms'), trustDomain: 'example.org', ttl: '10m', logger: logger.child({ component: 'kms-mock' }) });
   const ordersCfg = await loadConfig(path.join(dir, 'demo', 'orders.yaml'));
   const paymentsCfg = await loadConfig(path.join(dir, 'demo', 'payments.yaml'));
   const sidecars: Sidecar[] = [];
@@ -57,16 +48,19 @@ export async function startDemo(opts: { dir?: string; logLevel?: string } = {}):
     await listenApp(pApp, Number(new URL(paymentsCfg.config.inbound!.app).port));
     await listenApp(oApp, Number(new URL(ordersCfg.config.inbound!.app).port));
     return {
+      kms,
       orders,
       payments,
       async stop() {
         for (const s of sidecars) await s.stop({ drainTimeoutMs: 2000 });
         for (const a of apps) await new Promise<void>((r) => a.close(() => r()));
+        await kms.close();
       },
     };
   } catch (err) {
     for (const s of sidecars) await s.stop({ drainTimeoutMs: 0 }).catch(() => undefined);
     for (const a of apps) a.close();
+    await kms.close();
     throw err;
   }
 }
@@ -74,7 +68,7 @@ export async function startDemo(opts: { dir?: string; logLevel?: string } = {}):
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('Run the demo mesh on loopback: dev certificates, apps orders and payments, a sidecar for each')
+    .description('Run the demo mesh on loopback: a mock KMS, apps orders and payments, a sidecar for each (RBAC on payments)')
     .option('--log-level <level>', 'sidecar log level', 'warn')
     .action(async (opts: { logLevel: string }) => {
       let demo: Demo;
@@ -88,8 +82,9 @@ export function registerUp(program: Command): void {
       const o = demo.orders;
       const p = demo.payments;
       const a = (x: { address: string; port: number } | null) => (x ? `${x.address}:${x.port}` : '-');
-      printLine(`meshguard demo mesh is up (trust domain example.org, dev certificates in certs-dev/)
+      printLine(`meshguard demo mesh is up (trust domain example.org)
 
+  kms-mock ${demo.kms.url}  (dev root and intermediate in .meshguard/kms/; SVIDs live 10 minutes)
   orders   app 127.0.0.1:18081   sidecar outbound ${a(o.outboundAddress)}  inbound ${a(o.inboundAddress)}  admin ${a(o.adminAddress)}
   payments app 127.0.0.1:18082   sidecar outbound ${a(p.outboundAddress)}  inbound ${a(p.inboundAddress)}  admin ${a(p.adminAddress)}
 
@@ -98,6 +93,12 @@ Try:
   curl -s -H 'Host: payments' -d '{"amount":"9.99"}' http://${a(o.outboundAddress)}/pay
   # the orders app does the same from inside
   curl -s http://127.0.0.1:18081/checkout
+  # RBAC on payments: no rule grants /admin → 403 (the access log names "no rule matched")
+  curl -s -H 'Host: payments' http://${a(o.outboundAddress)}/admin/users
+  # an explicit deny rule wins over an allow: orders may not refund
+  curl -s -X POST -H 'Host: payments' http://${a(o.outboundAddress)}/payments/42/refund
+  # why? the deciding rule with file:line and the role chain
+  npx meshguard policy explain --sub spiffe://example.org/ns/shop/sa/orders --method POST --path /payments/42/refund
   # an unknown host is never proxied
   curl -s -H 'Host: evil.example' http://${a(o.outboundAddress)}/
   # without a client certificate the payments sidecar refuses the handshake

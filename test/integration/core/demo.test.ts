@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startDemo } from '../../../src/cli/up.js';
+import { httpReq } from '../../helpers/client.js';
+
+test('the demo mesh: KMS-issued SVIDs, an allowed call with the caller identity, RBAC denials, 404 for unknown hosts', async () => {
+  const demo = await startDemo({ logLevel: 'silent' });
+  try {
+    const out = demo.orders.outboundAddress!.port;
+    const pay = await httpReq({ port: out, method: 'POST', path: '/pay', headers: { host: 'payments' }, body: '{}' });
+    assert.equal(pay.status, 200);
+    assert.equal(JSON.parse(pay.body).caller, 'spiffe://example.org/ns/shop/sa/orders');
+    const checkout = await httpReq({ port: 18081, path: '/checkout' });
+    assert.equal(JSON.parse(checkout.body).paymentsStatus, 200);
+    const admin = await httpReq({ port: out, path: '/admin/users', headers: { host: 'payments' } });
+    assert.equal(admin.status, 403);
+    assert.equal(JSON.parse(admin.body).error, 'rbac_denied');
+    const refund = await httpReq({ port: out, method: 'POST', path: '/payments/42/refund', headers: { host: 'payments' } });
+    assert.equal(refund.status, 403);
+    assert.equal((await httpReq({ port: out, headers: { host: 'evil.example' } })).status, 404);
+    const certs = JSON.parse((await httpReq({ port: demo.payments.adminAddress!.port, path: '/certs' })).body);
+    assert.equal(certs.spiffeId, 'spiffe://example.org/ns/shop/sa/payments');
+    assert.equal(certs.provider, 'kms');
+    assert.ok(certs.secondsToExpiry > 0 && certs.secondsToExpiry <= 600);
+  } finally {
+    await demo.stop();
+  }
+});
