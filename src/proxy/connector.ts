@@ -28,7 +28,10 @@ export interface RouteTlsPolicy {
  * certificate generation they were made under is current.
  */
 export function spiffeConnector(tls: TlsState, policy: RouteTlsPolicy): buildConnector.connector {
-  const sessions = new Map<string, { session: Buffer; generation: number }>();
+  // A resumed TLS session carries no peer certificate on the client side (OpenSSL does not keep it in
+  // the ticket), so the identity verified in the full handshake is kept beside the session: the
+  // server proves it holds that session's secret, which only the verified peer was given.
+  const sessions = new Map<string, { session: Buffer; generation: number; spiffeId: string }>();
   return (opts, callback) => {
     const key = `${opts.hostname}:${opts.port}`;
     const cached = sessions.get(key);
@@ -57,14 +60,27 @@ export function spiffeConnector(tls: TlsState, policy: RouteTlsPolicy): buildCon
     });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
-    socket.on('session', (session: Buffer) => sessions.set(key, { session, generation }));
+    let verifiedId: string | null = null;
+    socket.on('session', (session: Buffer) => {
+      if (verifiedId !== null) sessions.set(key, { session, generation, spiffeId: verifiedId });
+      else pendingSession = session;
+    });
+    let pendingSession: Buffer | null = null;
     const timer = setTimeout(() => finish(new Error(`TLS connect to ${key} timed out`), socket), policy.connectTimeoutMs);
     socket.once('secureConnect', () => {
+      if (socket.isSessionReused() && cached && cached.generation === generation) {
+        if (!policy.spiffeIds.has(cached.spiffeId)) return finish(new UpstreamIdentityError(`${key} is ${cached.spiffeId}, not an allowed SPIFFE ID for this route`), socket);
+        verifiedId = cached.spiffeId;
+        return finish(null, socket);
+      }
       const cert = socket.getPeerX509Certificate();
       if (!cert) return finish(new UpstreamIdentityError(`${key} presented no certificate`), socket);
       const svid = checkSvid(cert, policy.trustDomain);
       if (!svid.ok) return finish(new UpstreamIdentityError(`${key} presented an invalid SVID: ${svid.detail}`), socket);
       if (!policy.spiffeIds.has(svid.spiffeId)) return finish(new UpstreamIdentityError(`${key} is ${svid.spiffeId}, not an allowed SPIFFE ID for this route`), socket);
+      verifiedId = svid.spiffeId;
+      // TLS 1.3 tickets may arrive before secureConnect; keep one that came early.
+      if (pendingSession !== null) sessions.set(key, { session: pendingSession, generation, spiffeId: verifiedId });
       finish(null, socket);
     });
     socket.once('error', (err) => {

@@ -188,6 +188,13 @@ test('keep-alive connections are reused on the outbound side', async () => {
   assert.ok(conns >= 5);
 });
 
+test('many parallel calls open many upstream connections; resumed TLS sessions keep the verified identity', async () => {
+  const results = await Promise.all(Array.from({ length: 60 }, () => httpReq({ port: orders.outboundAddress!.port, headers: { host: 'payments' } })));
+  assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);
+  const again = await Promise.all(Array.from({ length: 60 }, () => httpReq({ port: orders.outboundAddress!.port, headers: { host: 'impostor' } })));
+  assert.deepEqual([...new Set(again.map((r) => r.status))], [502]);
+});
+
 test('admin: ready, live, config_dump redacts keys, certs shows the SVID', async () => {
   const admin = orders.adminAddress!.port;
   assert.equal((await httpReq({ port: admin, path: '/ready' })).status, 200);
