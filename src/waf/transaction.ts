@@ -324,17 +324,24 @@ export class Transaction {
     this.rexCache.clear();
   }
 
-  private readonly rexCache = new Map<Rule, Map<string, string[]> | null>();
+  private readonly rexCache = new Map<Rule, { ex: Map<string, string[]>; sig: string } | null>();
 
   /** Run-time target removals that apply to this rule (null: none), memoized until the next ctl. */
-  private ruleRuntimeEx(rule: Rule): Map<string, string[]> | null {
+  private ruleRuntimeEx(rule: Rule): { ex: Map<string, string[]>; sig: string } | null {
     if (this.removedTargets.length === 0) return null;
     let r = this.rexCache.get(rule);
     if (r === undefined) {
-      r = this.runtimeExclusions(rule) ?? null;
+      const ex = this.runtimeExclusions(rule);
+      r = ex ? { ex, sig: [...ex].map(([k, v]) => `${k}=${v.join(',')}`).join(';') } : null;
       this.rexCache.set(rule, r);
     }
     return r;
+  }
+
+  /** What the rule's values depend on: its targets, plus run-time removals when there are some. */
+  private selectionKey(rule: Rule): string {
+    const rex = this.ruleRuntimeEx(rule);
+    return rex ? `${rule.targetSig}#${rex.sig}` : rule.targetSig;
   }
 
   private isRemoved(rule: Rule): boolean {
@@ -471,8 +478,8 @@ export class Transaction {
    */
   private cannotMatch(rule: Rule): boolean {
     const pf = rule.prefilter;
-    if (pf === undefined || rule.op!.negated || !rule.stableTargets || this.ruleRuntimeEx(rule) !== null) return false;
-    const key = `${pf.group.id}|${rule.targetSig}`;
+    if (pf === undefined || rule.op!.negated || !rule.stableTargets) return false;
+    const key = `${pf.group.id}|${this.selectionKey(rule)}`;
     let union = this.unionCache.get(key);
     if (!union) {
       const values = this.resolveTargets(rule);
@@ -525,14 +532,14 @@ export class Transaction {
 
   /** Every (name, value) the rule's targets select, after its exclusions and run-time removals. */
   private resolveTargets(rule: Rule): TargetValue[] {
-    const runtimeEx = this.ruleRuntimeEx(rule);
-    const cacheable = rule.stableTargets && runtimeEx === null;
-    if (cacheable) {
-      const hit = this.targetsCache.get(rule.targetSig);
+    const runtimeEx = this.ruleRuntimeEx(rule)?.ex;
+    const cacheKey = rule.stableTargets ? this.selectionKey(rule) : undefined;
+    if (cacheKey !== undefined) {
+      const hit = this.targetsCache.get(cacheKey);
       if (hit) return hit;
     }
     const out: TargetValue[] = [];
-    if (cacheable) this.targetsCache.set(rule.targetSig, out);
+    if (cacheKey !== undefined) this.targetsCache.set(cacheKey, out);
     for (const t of rule.targets) {
       const vname = t.variable.name;
       const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath)

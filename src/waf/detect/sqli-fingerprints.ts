@@ -20,7 +20,7 @@ const PATTERNS: readonly string[] = [
   // UNION based: anything with union followed by select, in any of the five positions
   'UE*', 'U(E*', '?UE*', '?U(E*', '??UE*', '??U(E*', '???UE', '???U(',
   // Stacked queries and statement starts: '; drop table, 1; exec, ); select
-  's;[ETkf]*', '1;[ETkf]*', ');[ET]*', 'n);[ET]*', 's);[ET]*', ';[ET]*', '1);[ET]*',
+  's;[ETf]*', '1;[ETf]*', 's;kv*', '1;kv*', ');[ET]*', 'n);[ET]*', 's);[ET]*', ';[ET]*', '1);[ET]*',
   // Sub-selects and statements at the very start
   '(E[f(vo]*', '(E1[),k]*', '(En[,k]*', '1(E*', 'k(E[o1f(v]*', '(f(t*', 'f(t*', 'E[fv]*', 'E(E*', 'E(f*', 'E(1*', 'E(v*', 'Eo[kn,]*', 'E1,*', 'E1k*',
   // Function calls that only SQL makes: sleep(5), benchmark(..), extractvalue(..)
@@ -30,7 +30,7 @@ const PATTERNS: readonly string[] = [
   // Comments ending a break-out: admin'--, admin')#
   'sc', 's)c', 's))c', 's)))c', 's;c', '1;c', 's&c', 'soc',
   // Order/group by probing: ' order by 1--, 1 group by 2
-  's[B)]B*', 'sB[1nf(]*', '1B[1nf(]*', '1)B*', 'Bf(*',
+  's[B)]B*', 'sB[1f(]*', '1B[1f(]*', 'sBn(*', '1Bn(*', '1)B*', 'Bf(*',
   // Collate tricks and conditional execution: ' collate, 1 and if(..)
   's[A]*', '1A*',
 ];
@@ -113,6 +113,11 @@ function vetoed(fp: string, tokens: readonly Token[]): boolean {
   if (fp.startsWith('f(') && !STANDALONE_CALLS.has(tokens[0]!.val) && !(tokens[0]!.val === 'if' && tokens[2]?.folded)) return true;
   // "if (interactive)" right after a quote: the same rule one token later.
   if (fp.startsWith('sf(') && !STANDALONE_CALLS.has(tokens[1]!.val) && !(tokens[1]!.val === 'if' && tokens[3]?.folded)) return true;
+  // A T-statement after a break-out must be waitfor: 'shutdown' in quotes is a word.
+  if (fp.startsWith('sT') || fp.startsWith('1T') || fp.startsWith('s)T') || fp.startsWith('1)T')) {
+    const t = tokens[fp.indexOf('T')]!;
+    if (!t.val.startsWith('waitfor')) return true;
+  }
   // select * ...: the operator must be the star ("update /etc/motd" is prose).
   if (fp.startsWith('Eo') && tokens[1]!.val !== '*') return true;
   // ' or x = ..., 1 and id < ...: the operator after the name must compare.

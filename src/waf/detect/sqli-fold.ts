@@ -123,8 +123,25 @@ function endsStatement(input: string, c: Token, quote: string): boolean {
     const n = v.charCodeAt(1) | 0x20;
     if ((n >= 0x61 && n <= 0x7a) || (n >= 0x30 && n <= 0x39) || n === 0x21 || n === 0x7b) return false;
   }
+  if (v.charCodeAt(0) !== 0x2f && isProse(v)) return false;
   if (quote === '') return true;
   const q = quote.charCodeAt(0);
   for (let i = c.pos; i < c.end; i++) if (input.charCodeAt(i) === q) return false;
   return true;
+}
+
+/**
+ * Whether a line comment reads as a sentence (`-- that is, the subject`): two or more words of
+ * letters. Attack tails are empty, a dash, or one short random tag (`-- -`, `#`, `-- abcd`).
+ */
+function isProse(v: string): boolean {
+  let words = 0;
+  let inWord = false;
+  for (let i = v.charCodeAt(0) === 0x23 ? 1 : 2; i < v.length; i++) {
+    const c = v.charCodeAt(i) | 0x20;
+    const letter = c >= 0x61 && c <= 0x7a;
+    if (letter && !inWord) words++;
+    inWord = letter;
+  }
+  return words >= 2;
 }

@@ -173,11 +173,26 @@ export class SqlTokenizer {
     // MySQL runs the body of /*! ... */ as SQL, and a second /* inside a comment is read differently
     // by different engines: neither has a benign use in a request value.
     // A nested opener counts only in a closed comment: `find/*.c locate/*.c` is a glob in prose.
-    let evil = start + 2 < s.length && s.charCodeAt(start + 2) === 0x21;
+    let evil = start + 2 < s.length && s.charCodeAt(start + 2) === 0x21 && this.runsAsSql(start + 3, end);
     if (!evil && close !== -1) {
       evil = findPair(s, 0x2f, 0x2a, start + 2, end) !== -1;
     }
     return token(evil ? T.EVIL : T.COMMENT, s.slice(start, Math.min(end, start + MAX_VAL)), '', close !== -1, start, end);
+  }
+
+  // Whether the body of a MySQL `/*!` comment is its executable form: a five-digit version, or SQL
+  // right away (`/*!union select 1` + close). CSS and JS banners (`/*! jQuery v3 | MIT` + close)
+  // start with a name instead.
+  private runsAsSql(from: number, end: number): boolean {
+    const s = this.s;
+    let j = from;
+    while (j < end && isDigit(s.charCodeAt(j))) j++;
+    if (j - from >= 5) return true;
+    while (j < end && SPACE[code(s, j)]) j++;
+    let k = j;
+    while (k < end && WORD[code(s, k)]) k++;
+    if (k === j) return false;
+    return classifyWord(s.slice(j, Math.min(k, j + MAX_VAL)).toLowerCase(), true) !== T.BAREWORD;
   }
 
   private variable(start: number): Token {
