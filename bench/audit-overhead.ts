@@ -9,7 +9,7 @@
  * fewer req/s and at most 10% higher p99 than with mirroring off.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from '../src/paths.js';
@@ -19,6 +19,24 @@ const TOPOS = ['mg-mtls', 'mg-mirror10', 'mg-mirror100', 'mg-nats100'];
 const LABEL: Record<string, string> = { 'mg-mtls': 'mirror off', 'mg-mirror10': '10% to file', 'mg-mirror100': '100% to file', 'mg-nats100': '100% to nats' };
 const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 const outDir = process.env['OUT_DIR'] || path.join(repoRoot, 'bench', 'results', `audit-${stamp}`);
+
+// bench/run.ts shares bench/run/ (ports, pids.json) between runs and stops the servers a previous
+// run left behind; started while another run is live, it would stop that run's servers. Refuse.
+function otherBenchRunning(): number | null {
+  for (const d of readdirSync('/proc')) {
+    if (!/^[0-9]+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      if (cmd.some((a) => a.endsWith('bench/run.js') || a.endsWith('bench/audit-overhead.js'))) return Number(d);
+    } catch { /* gone */ }
+  }
+  return null;
+}
+const busy = otherBenchRunning();
+if (busy !== null) {
+  process.stderr.write(`another bench is running (pid ${busy}); not starting (it would stop that run's servers)\n`);
+  process.exit(2);
+}
 
 const env = {
   ...process.env,
@@ -41,7 +59,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 
 const conns = [...new Set(res.load.map((l) => l.conns))].sort((a, b) => a - b);
 const lines: string[] = ['| mirroring | conns | req/s (median) | p99 ms (median) | req/s vs off | p99 vs off | errors |', '|---|---|---|---|---|---|---|'];
-let goal = true;
+let goal: boolean | null = null;
 for (const c of conns) {
   const stat = (t: string) => {
     const rows = res.load.filter((l) => l.topo === t && l.conns === c && l.ok);
@@ -54,7 +72,7 @@ for (const c of conns) {
     const dr = off ? ((s.rps / off.rps - 1) * 100).toFixed(1) + '%' : '-';
     const dp = off ? ((s.p99 / off.p99 - 1) * 100).toFixed(1) + '%' : '-';
     lines.push(`| ${LABEL[t]} | ${c} | ${s.rps.toFixed(0)} | ${s.p99.toFixed(2)} | ${dr} | ${dp} | ${s.errors} |`);
-    if (t === 'mg-mirror100' && off && (s.rps < off.rps * 0.95 || s.p99 > off.p99 * 1.1)) goal = false;
+    if (t === 'mg-mirror100' && off) goal = (goal ?? true) && s.rps >= off.rps * 0.95 && s.p99 <= off.p99 * 1.1;
   }
 }
 const out = [
@@ -64,7 +82,8 @@ const out = [
   '',
   ...lines,
   '',
-  `Goal (100% to file: ≥ 95% of req/s and ≤ 110% of p99 of mirroring off): ${goal ? 'met' : 'NOT met'}`,
+  `Goal (100% to file: ≥ 95% of req/s and ≤ 110% of p99 of mirroring off): ${goal === null ? 'not measured (a topology had no valid run)' : goal ? 'met' : 'NOT met'}`,
   ...(res.audit?.length ? ['', 'Written by the mirror: ' + res.audit.map((a) => `${String(a['topo'])} ${String(a['sink'])} ${(Number(a['bytes']) / 1e6).toFixed(1)} MB${a['messages'] !== undefined ? ` / ${String(a['messages'])} msgs` : ''}`).join('; ')] : []),
 ];
 process.stdout.write(out.join('\n') + '\n');
+if (goal === null) process.exitCode = 1;
