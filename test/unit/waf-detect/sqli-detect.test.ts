@@ -47,3 +47,37 @@ test('long folded runs are judged as usual, not as padding', () => {
   assert.equal(detectSQLi(".'".repeat(200)).match, false);
   assert.equal(detectSQLi('1+'.repeat(200) + '1').match, false);
 });
+
+// Prose and code shapes found while measuring false positives on documentation text; each pairs
+// with the attack it resembles.
+const LOOKALIKES: Array<[string, boolean]> = [
+  ['to" -- that is, the subject of the sentence', false],
+  ['admin" -- ', true],
+  ['Guard by "#ifdef', false],
+  ["admin'#", true],
+  ['find/*.c locate/*.c xargs/*.c', false],
+  ['/post/*/*/2 union all', true],
+  ['/*! jQuery v3.6.0 | (c) OpenJS Foundation */', false],
+  ['1/*!50000union*/select 1', true],
+  ['/*!or*/1=1', true],
+  ['(merge 5eb660e ab/perl-i18n later to maint).', false],
+  ['(select 1)', true],
+  ['update /etc/motd.tail based on md5sum', false],
+  ['select * from users', true],
+  ["send('shutdown')", false],
+  ["'; shutdown--", true],
+  ['Also removed "if (interactive)" before', false],
+  ['x" if(1=1,sleep(5),0) "', true],
+  ['747772 Having hardcoded utf8 strings', false],
+  ['1 having 1=1', true],
+  ["'^[a-z][-a-z0-9_]*$'", false],
+  ['" | type %SystemDrive%\\config.ini | "', true],
+  ["'cipher.c'; Add selection of ghash", false],
+  ["'; set @a=1", true],
+];
+
+for (const [input, want] of LOOKALIKES) {
+  test(`lookalike ${JSON.stringify(input)} is ${want ? 'an attack' : 'benign'}`, () => {
+    assert.equal(detectSQLi(input).match, want, detectSQLi(input).fingerprint);
+  });
+}
