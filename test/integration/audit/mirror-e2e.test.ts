@@ -51,10 +51,12 @@ before(async () => {
     inbound: { listen: '127.0.0.1:0', app: `http://127.0.0.1:${app.port}` },
     admin: { listen: '127.0.0.1:0' },
     rbac: { model: 'model.conf', policy: 'policy.csv', mode: 'enforce' },
+    waf: { mode: 'block' },
     audit: {
       sinks: [{ name: 'local', type: 'file', dir: './audit', signingKey: './audit-key.pem', checkpoint: { records: 1000, seconds: 60 } }],
       mirror: [
         { match: { rbac: 'deny' }, sample: 1, sinks: ['local'], capture: { headers: true, maxBodyBytes: 65536 } },
+        { match: { waf: 'blocked' }, sample: 1, sinks: ['local'] },
         { match: { pathPrefix: '/pay' }, sample: 1, sinks: ['local'], capture: { maxBodyBytes: 16 } },
       ],
       redact: { jsonFields: ['card'] },
@@ -103,16 +105,19 @@ async function shadowCount(n: number): Promise<void> {
   while (shadowApp.seen.length < n && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
 }
 
-test('selected traffic is mirrored: denied calls and a prefix on the inbound side, shadow copies on the outbound side', async () => {
-  // One call at a time, each shadow copy awaited: the shadow pool then reuses one keep-alive
-  // connection (a second, TLS-resumed connection currently fails the core's SPIFFE check; see the report).
-  const pay = await call('/pay', 'POST', JSON.stringify({ amount: 12, card: '4111111111111111' }), { 'content-type': 'application/json', 'x-trace': 'abc' });
+test('selected traffic is mirrored: RBAC-denied, WAF-blocked and prefix-selected calls on the inbound side, shadow copies on the outbound side', async () => {
+  // In parallel: the shadow copies may need several connections to the shadow route.
+  const [pay, refund, read, xss] = await Promise.all([
+    call('/pay', 'POST', JSON.stringify({ amount: 12, card: '4111111111111111' }), { 'content-type': 'application/json', 'x-trace': 'abc' }),
+    call('/payments/7/refund', 'POST', '{"why":"x"}', { 'content-type': 'application/json', authorization: 'Bearer letmein' }),
+    call('/catalog/shoes'),
+    call('/catalog/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E'),
+  ]);
   assert.equal(pay.status, 200);
-  await shadowCount(1);
-  const refund = await call('/payments/7/refund', 'POST', '{"why":"x"}', { 'content-type': 'application/json', authorization: 'Bearer letmein' });
   assert.equal(refund.status, 403);
-  const read = await call('/catalog/shoes');
   assert.equal(read.status, 200);
+  assert.equal(xss.status, 403);
+  assert.equal(JSON.parse(xss.body).error, 'waf_blocked');
 
   // The shadow upstream (behind its own sidecar, over mTLS) receives the POSTs with Host <host>-shadow.
   await shadowCount(2);
@@ -133,7 +138,7 @@ test('selected traffic is mirrored: denied calls and a prefix on the inbound sid
   const auditDir = path.join(dir, 'audit');
   const report = await verifyAuditDir(auditDir, await loadVerifyKey(path.join(dir, 'audit-key.pub.pem')));
   assert.equal(report.ok, true, JSON.stringify(report.firstBad));
-  assert.equal(report.records, 2);
+  assert.equal(report.records, 3);
   const text = (await Promise.all((await listAuditFiles(auditDir)).map((f) => readFile(path.join(auditDir, f), 'utf8')))).join('');
   const recs = text.split('\n').filter((l) => l.startsWith('{"v"')).map((l) => JSON.parse(l) as AuditRecord);
   const payRec = recs.find((r) => r.path === '/pay')!;
@@ -141,7 +146,7 @@ test('selected traffic is mirrored: denied calls and a prefix on the inbound sid
   const certSha = createHash('sha256').update(Buffer.from(ordersCertPem.replace(/-----[^-]+-----|\s/g, ''), 'base64')).digest('hex');
   assert.deepEqual(payRec.caller, { spiffeId: ORDERS, certSha256: certSha });
   assert.equal(payRec.identity, PAYMENTS);
-  assert.deepEqual([payRec.listener, payRec.rule, payRec.status, payRec.method], ['inbound', 1, 200, 'POST']);
+  assert.deepEqual([payRec.listener, payRec.rule, payRec.status, payRec.method], ['inbound', 2, 200, 'POST']);
   assert.equal(payRec.rbac?.decision, 'allow');
   assert.equal(payRec.request.body?.truncated, true);
   assert.equal(payRec.request.body?.captured, 16);
@@ -153,5 +158,9 @@ test('selected traffic is mirrored: denied calls and a prefix on the inbound sid
   assert.equal(refundRec.request.body, undefined);
   assert.ok(!text.includes('letmein') && !text.includes('4111111111111111'));
   assert.ok(refundRec.timings.totalMs >= 0 && typeof refundRec.requestId === 'string');
+  const xssRec = recs.find((r) => r.path === '/catalog/search')!;
+  assert.deepEqual([xssRec.rule, xssRec.status, xssRec.deniedBy, xssRec.waf?.action, xssRec.waf?.mode], [1, 403, 'waf', 'block', 'block']);
+  assert.ok((xssRec.waf?.ruleIds.length ?? 0) > 0 && (xssRec.waf?.score ?? 0) >= 5);
+  assert.equal(recs.some((r) => r.path === '/catalog/shoes'), false);
   assert.equal(await metricValue(orders.adminAddress!.port, 'audit_written_total', { sink: 'shadow' }), 2);
 });
