@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import RE2 from 're2';
@@ -6,7 +7,7 @@ import { repoRoot, sharedDir } from '../paths.js';
 import { WafEngine } from '../waf/engine.js';
 import { loadCorpus } from '../waf/corpus/corpus.js';
 import { runCorpus, type CorpusSummary } from '../waf/corpus/runner.js';
-import { runCorpusVia } from '../waf/corpus/via.js';
+import { runCorpusVia, type ViaTls } from '../waf/corpus/via.js';
 import { loadExcused } from '../waf/corpus/excused.js';
 import { CRS_TEST_SETUP } from '../waf/corpus/test-setup.js';
 import { missingDetectors } from '../waf/operators/load-detector.js';
@@ -23,6 +24,9 @@ interface TestOpts {
   include?: string;
   excused?: string;
   via?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
   verbose?: boolean;
 }
 
@@ -37,6 +41,9 @@ export function registerWaf(program: Command): void {
     .option('--include <regex>', 'only tests whose id matches (RE2)')
     .option('--excused <file>', 'excused tests, each with a reason', path.join(repoRoot, 'test', 'conformance', 'crs-excused.json'))
     .option('--via <url>', 'send the wire corpus through a running meshguard instead (checks block/pass by status)')
+    .option('--cert <pem>', 'with --via https://: client certificate (mTLS to the inbound listener)')
+    .option('--key <pem>', 'with --via https://: client key')
+    .option('--ca <pem>', 'with --via https://: CA bundle the listener\'s certificate must chain to')
     .option('-v, --verbose', 'print passing tests too')
     .option('--json', 'machine-readable output')
     .action(async (o: TestOpts) => {
@@ -72,7 +79,13 @@ async function wafTest(o: TestOpts): Promise<number> {
     }
     const excused = loadExcused(path.resolve(o.excused ?? ''));
     if (o.via) {
-      summary = await runCorpusVia(o.via, tests, excused);
+      const read = (f: string | undefined) => (f ? readPem(f) : undefined);
+      const tlsOpts: ViaTls = {};
+      const cert = read(o.cert), key = read(o.key), ca = read(o.ca);
+      if (cert) tlsOpts.cert = cert;
+      if (key) tlsOpts.key = key;
+      if (ca) tlsOpts.ca = ca;
+      summary = await runCorpusVia(o.via, tests, excused, tlsOpts);
     } else {
       const src: Parameters<typeof WafEngine.load>[0] = { preamble: { name: 'crs-test-setup', text: CRS_TEST_SETUP } };
       if (o.crs) src.crsDir = o.crs;
@@ -101,6 +114,14 @@ async function wafTest(o: TestOpts): Promise<number> {
     printLine(`${summary.passed}/${summary.total} passed (${(summary.passRate * 100).toFixed(2)}%), ${summary.failed} failed, ${summary.excused} excused, ${(summary.millis / 1000).toFixed(1)} s`);
   }
   return failed.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+function readPem(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserInputError({ file }, `cannot read: ${(err as Error).message}`);
+  }
 }
 
 function inputError(err: unknown, json: boolean | undefined): number {

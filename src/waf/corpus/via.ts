@@ -6,12 +6,19 @@ import type { CorpusSummary, StageResult, TestResult } from './runner.js';
 
 /**
  * Sends each test's wire bytes (the `wire` field of crs-regression-wire.jsonl) to a running
- * meshguard and judges it by the answer: the WAF log is not visible from outside, so a test with
+ * meshguard (plain TCP, TLS, or mTLS with a client certificate for the inbound listener) and judges it by the answer: the WAF log is not visible from outside, so a test with
  * expect_ids passes when the request was blocked (403 `waf_blocked`; when the deny detail is
  * shown — `responses.showDenyDetail` — the expected ids must be in it), a test with only
  * no_expect_ids passes unless a shown detail names one of them, and an explicit status must match.
  */
-export async function runCorpusVia(url: string, tests: CorpusTest[], excused: Map<string, string>): Promise<CorpusSummary> {
+/** TLS client material for an mTLS listener (PEM text). */
+export interface ViaTls {
+  cert?: string;
+  key?: string;
+  ca?: string;
+}
+
+export async function runCorpusVia(url: string, tests: CorpusTest[], excused: Map<string, string>, tlsOpts: ViaTls = {}): Promise<CorpusSummary> {
   let u: URL;
   try {
     u = new URL(url);
@@ -24,7 +31,7 @@ export async function runCorpusVia(url: string, tests: CorpusTest[], excused: Ma
   for (const t of tests) {
     if (!t.wire) throw new UserInputError({ file: '--via' }, `test ${t.uid} has no wire field: use crs-regression-wire.jsonl`);
     const s0 = process.hrtime.bigint();
-    const { status, body, error } = await exchange(u, Buffer.from(t.wire, 'base64'));
+    const { status, body, error } = await exchange(u, Buffer.from(t.wire, 'base64'), tlsOpts);
     const reasons: string[] = [];
     const detailIds = (/rules ([\d,]+)/.exec(body)?.[1] ?? '').split(',').filter(Boolean).map(Number);
     if (t.expect_error) { if (!error) reasons.push('expected an HTTP-layer error'); }
@@ -58,11 +65,16 @@ export async function runCorpusVia(url: string, tests: CorpusTest[], excused: Ma
   return { total, passed, failed, excused: exc, passRate: total ? passed / total : 0, passRateExcused: total - exc ? passed / (total - exc) : 0, results, millis: performance.now() - t0 };
 }
 
-function exchange(u: URL, bytes: Buffer): Promise<{ status: number; body: string; error?: string }> {
+function exchange(u: URL, bytes: Buffer, t: ViaTls): Promise<{ status: number; body: string; error?: string }> {
   return new Promise((resolve) => {
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
     const sock = u.protocol === 'https:'
-      ? tls.connect({ host: u.hostname, port, servername: u.hostname, rejectUnauthorized: false })
+      ? tls.connect({
+        host: u.hostname, port, ...(net.isIP(u.hostname) ? {} : { servername: u.hostname }),
+        ...(t.cert && t.key ? { cert: t.cert, key: t.key } : {}),
+        // with --ca the server chain is verified; its SPIFFE name is not a host name, so only the chain is
+        ...(t.ca ? { ca: t.ca, checkServerIdentity: () => undefined } : { rejectUnauthorized: false }),
+      })
       : net.connect({ host: u.hostname, port });
     const chunks: Buffer[] = [];
     const done = (error?: string) => {
