@@ -1,12 +1,21 @@
 // What makes markup dangerous, from the HTML, SVG and XSLT specifications and browsers' history:
 // elements that run or load code, attributes that hold code or URLs, URL schemes that run code.
 
-/** Elements that execute script, embed active content or change how the page loads. */
+/** Elements that run or load code, or change how the page is read, as soon as they appear. */
 export const DANGEROUS_TAGS = new Set([
-  'script', 'iframe', 'frame', 'frameset', 'object', 'embed', 'applet', 'base', 'meta', 'link',
-  'style', 'svg', 'math', 'xml', 'import', 'isindex', 'vmlframe', 'handler', 'listener',
-  'animate', 'animatemotion', 'animatetransform', 'set', 'foreignobject', 'portal', 'template',
-  'noscript', 'noembed', 'xmp', 'plaintext', 'layer', 'ilayer', 'bgsound', 'marquee',
+  'script', 'iframe', 'frame', 'frameset', 'applet', 'style', 'xml', 'import', 'isindex',
+  'vmlframe', 'portal',
+]);
+
+/**
+ * Elements that become dangerous with attributes (`<object data=..>`, `<base href=..>`,
+ * `<meta http-equiv=..>`, `<svg onload=..>`). Bare, they do nothing, and the bare names are common
+ * placeholders in prose ("--points-at <object>", "<set>").
+ */
+export const DANGEROUS_WITH_ATTRS = new Set([
+  'object', 'embed', 'base', 'meta', 'link', 'svg', 'math', 'handler', 'listener', 'animate',
+  'animatemotion', 'animatetransform', 'set', 'foreignobject', 'template', 'noscript', 'noembed',
+  'xmp', 'plaintext', 'layer', 'ilayer', 'bgsound', 'marquee',
 ]);
 
 /** Attributes whose value is a URL: dangerous when the URL's scheme runs code. */

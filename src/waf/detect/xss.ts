@@ -1,5 +1,5 @@
 import { HtmlStart, scanHtml, type HtmlEvent } from './html-tokenizer.js';
-import { CODE_ATTRS, CODE_SCHEMES, DANGEROUS_TAGS, EVENT_HANDLERS, URL_ATTRS } from './xss-lists.js';
+import { CODE_ATTRS, CODE_SCHEMES, DANGEROUS_TAGS, DANGEROUS_WITH_ATTRS, EVENT_HANDLERS, URL_ATTRS } from './xss-lists.js';
 
 // @detectXSS: the input is read as HTML five ways — as page text, and as the rest of an attribute
 // value that was opened without quotes, with ', with " and with ` (old IE). Any reading that yields
@@ -17,7 +17,18 @@ export function detectXSS(input: string): boolean {
     // Outside a tag, only markup starts something.
     if (start === HtmlStart.Data && !input.includes('<')) continue;
     const inTag = start === HtmlStart.Data;
-    if (scanHtml(input, start, (e) => isDangerous(e, inTag))) return true;
+    // Attribute events belong to the last tag event (or, before any, to the injected-into tag).
+    let armed = false;
+    const hit = scanHtml(input, start, (e) => {
+      if (e.kind === 'tag') {
+        const d = tagDanger(e.name);
+        armed = d === Danger.WithAttributes;
+        return d === Danger.Always;
+      }
+      if (e.kind === 'attr' && armed) return true;
+      return isDangerous(e, inTag);
+    });
+    if (hit) return true;
   }
   return false;
 }
@@ -25,7 +36,7 @@ export function detectXSS(input: string): boolean {
 function isDangerous(e: HtmlEvent, fromData: boolean): boolean {
   switch (e.kind) {
     case 'tag':
-      return isDangerousTag(e.name);
+      return tagDanger(e.name) === Danger.Always;
     case 'attr':
       return isDangerousAttr(e.name, e.hasValue, e.value, fromData);
     case 'comment':
@@ -38,14 +49,21 @@ function isDangerous(e: HtmlEvent, fromData: boolean): boolean {
   }
 }
 
-function isDangerousTag(name: string): boolean {
+const enum Danger {
+  None,
+  Always,
+  WithAttributes,
+}
+
+function tagDanger(name: string): Danger {
   // Namespaced names (x:script) are the element after the prefix to an XML-aware browser.
   // C++-style `a::b` is no namespace.
   const colon = name.indexOf(':');
   const local = colon > 0 && name.indexOf(':', colon + 1) === -1 ? name.slice(colon + 1) : name;
-  if (DANGEROUS_TAGS.has(local)) return true;
-  // XSLT and SVG element families, whichever prefix they are written with.
-  return name.startsWith('xsl') || local.startsWith('svg') || local.startsWith('script');
+  // XSLT elements, whichever prefix they are written with, and script-like names.
+  if (DANGEROUS_TAGS.has(local) || name.startsWith('xsl') || local.startsWith('script')) return Danger.Always;
+  if (DANGEROUS_WITH_ATTRS.has(local) || local.startsWith('svg')) return Danger.WithAttributes;
+  return Danger.None;
 }
 
 function isDangerousAttr(rawName: string, hasValue: boolean, value: string, fromData: boolean): boolean {

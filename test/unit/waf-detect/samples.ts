@@ -74,7 +74,7 @@ export const XSS_ATTACKS: readonly string[] = [
   '<iframe srcdoc="<script>alert(1)</script>">', '<a href="javascript:alert(1)">x</a>', '<a href=" javascript:alert(1)">x</a>',
   '<a href="java\tscript:alert(1)">x</a>', '<a href="vbscript:msgbox(1)">x</a>', '<object data="data:text/html,<script>alert(1)</script>">',
   '<embed src="data:image/svg+xml;base64,PHN2Zz4=">', '<div style="background:url(javascript:alert(1))">', '<input autofocus onfocus=alert(1)>',
-  '<details open ontoggle=alert(1)>', '<marquee onstart=alert(1)>', '<video><source onerror=alert(1)>', '<math><mtext></mtext></math>',
+  '<details open ontoggle=alert(1)>', '<marquee onstart=alert(1)>', '<video><source onerror=alert(1)>', '<math><maction actiontype="statusline" xlink:href="javascript:alert(1)">x</maction></math>',
   '<base href="javascript:alert(1)//">', '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">', '<link rel=import href=//evil>',
   '<form><button formaction=javascript:alert(1)>x</button></form>', '<style>@import "//evil"</style>', '<x onclick=alert(1)>click',
   '"><script>alert(1)</script>', "'><img src=x onerror=alert(1)>", '" onmouseover="alert(1)', "' onfocus='alert(1)' autofocus='",

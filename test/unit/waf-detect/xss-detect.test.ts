@@ -87,6 +87,13 @@ const CASES: Array<[string, boolean]> = [
   ['<a href="/search?a=1&amp;b=2">', false],
   ['<scr<script>ipt>', true], // what a tag-stripping filter would leave
   ['<br size="&{alert(1)}">', true],
+  ['git tag --points-at <object> to limit', false], // placeholders: bare, these elements do nothing
+  ['print tclass<base>::do_something', false],
+  ['<svg>', false],
+  ['<object data="x.swf">', true],
+  ['<base href="//evil/">', true],
+  ['<meta http-equiv="refresh" content="0;url=//evil">', true],
+  ['<style>', true], // a style block starts at once (CSS injection)
   ['', false],
 ];
 
