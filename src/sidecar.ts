@@ -13,7 +13,7 @@ import { TlsState } from './tls/state.js';
 import { resolveLimits, type Limits } from './proxy/limits.js';
 import { Upstreams } from './proxy/upstreams.js';
 import { FilterChain } from './proxy/chain.js';
-import type { Filter, FilterBuildContext } from './proxy/filter.js';
+import type { Filter, FilterBuildContext, FilterFactory } from './proxy/filter.js';
 import { filterFactories } from './proxy/filters.js';
 import type { ListenerKind } from './proxy/context.js';
 import type { ListenerRuntime } from './proxy/forward.js';
@@ -37,6 +37,8 @@ export interface SidecarOptions {
   watchFiles?: boolean;
   /** Serve admin.listen (default true; a worker leaves it to the primary). */
   admin?: boolean;
+  /** The filter factories, in chain order (default: rbac, waf, mirror). */
+  filters?: readonly FilterFactory[];
 }
 
 /** Keys that name sockets or identity: changing them needs a restart, so a reload refuses them. */
@@ -141,6 +143,17 @@ export class Sidecar {
       });
     }
 
+    const runtimes = this.runtimes;
+    new Gauge({
+      name: 'meshguard_requests_inflight',
+      help: 'Requests in progress by listener',
+      labelNames: ['listener'],
+      registers: [this.metrics],
+      collect() {
+        for (const rt of runtimes) this.set({ listener: rt.kind }, rt.inflight);
+      },
+    });
+
     await this.provider.start();
     this.tls = new TlsState(this.provider);
     this.upstreams = new Upstreams(this.tls, config.trustDomain, {
@@ -217,7 +230,7 @@ export class Sidecar {
         },
       };
       try {
-        for (const factory of filterFactories) {
+        for (const factory of this.opts.filters ?? filterFactories) {
           const f = await factory.build(bctx);
           if (f) filters.push(f);
         }

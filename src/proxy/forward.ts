@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse, IncomingHttpHeaders } from 'node:http';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { errors as undiciErrors, type Dispatcher } from 'undici';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
@@ -54,12 +53,23 @@ function hasBody(req: IncomingMessage): boolean {
   return req.headers['transfer-encoding'] !== undefined;
 }
 
+const ignore = (): void => undefined;
+
+/** Drops an upstream body. undici's body emits an AbortError when destroyed unfinished: catch it here. */
+function discard(body: Readable): void {
+  body.on('error', ignore);
+  body.destroy();
+}
+
 function denial(status: number, error: string, reason: string): Denial {
   return { status, error, reason };
 }
 
-/** Reads up to `limit` bytes of the body: the prefix, whether the body ended within it, and the rest. */
-async function bufferPrefix(req: IncomingMessage, limit: number): Promise<{ prefix: Buffer; complete: boolean }> {
+/**
+ * Reads up to `limit` bytes of a body: the prefix, and whether the body ended within it. When it did
+ * not, the stream is left paused with the bytes past the limit put back, for the forwarder to send on.
+ */
+function readPrefix(stream: Readable, limit: number): Promise<{ prefix: Buffer; complete: boolean }> {
   const chunks: Buffer[] = [];
   let size = 0;
   return new Promise((resolve, reject) => {
@@ -67,11 +77,10 @@ async function bufferPrefix(req: IncomingMessage, limit: number): Promise<{ pref
       chunks.push(chunk);
       size += chunk.length;
       if (size > limit) {
-        req.pause();
+        stream.pause();
         cleanup();
         const all = Buffer.concat(chunks);
-        // Put back what went past the limit so the forwarder sends it after the prefix.
-        if (all.length > limit) req.unshift(all.subarray(limit));
+        stream.unshift(all.subarray(limit));
         resolve({ prefix: all.subarray(0, limit), complete: false });
       }
     };
@@ -83,17 +92,19 @@ async function bufferPrefix(req: IncomingMessage, limit: number): Promise<{ pref
       cleanup();
       reject(err);
     };
-    const onAborted = () => onError(new Error('client aborted'));
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onError);
-      req.off('aborted', onAborted);
+    const onClose = () => {
+      if (!stream.readableEnded) onError(new Error('body closed before its end'));
     };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onError);
-    req.on('aborted', onAborted);
+    const cleanup = () => {
+      stream.off('data', onData);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+      stream.off('close', onClose);
+    };
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+    stream.on('close', onClose);
   });
 }
 
@@ -191,7 +202,7 @@ export async function handleRequest(rt: ListenerRuntime, req: IncomingMessage, r
     if (hasBody(req)) {
       const limit = chain.empty ? 0 : chain.requestBufferSize(ctx);
       if (limit > 0) {
-        const { prefix, complete } = await bufferPrefix(req, limit);
+        const { prefix, complete } = await readPrefix(req, limit);
         decision = await chain.requestBody(ctx, prefix, complete);
         if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !complete);
         if (complete) {
@@ -262,15 +273,16 @@ async function respond(rt: ListenerRuntime, ctx: RequestContext, chain: FilterCh
   const upHeaders = up.headers as IncomingHttpHeaders;
   let decision = chain.empty ? undefined : chain.responseHeaders(ctx, up.statusCode, upHeaders);
   if (decision) {
-    up.body.destroy();
+    discard(up.body);
     return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !ctx.req.complete);
   }
   const limit = chain.empty ? 0 : chain.responseBufferSize(ctx);
   if (limit > 0) {
-    const { prefix, complete, rest } = await bufferResponse(up.body, limit);
+    const { prefix, complete } = await readPrefix(up.body, limit);
+    const rest = complete ? null : up.body;
     decision = await chain.responseBody(ctx, prefix, complete);
     if (decision) {
-      rest?.destroy();
+      if (rest) discard(rest);
       return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !ctx.req.complete);
     }
     const out = downstreamHeaders(upHeaders, ctx.requestId);
@@ -290,33 +302,45 @@ async function respond(rt: ListenerRuntime, ctx: RequestContext, chain: FilterCh
   await pipeStreaming(ctx, chain, up.body, res);
 }
 
-async function pipeStreaming(ctx: RequestContext, chain: FilterChain, body: Readable, res: ServerResponse): Promise<void> {
-  const taps = chain.responseTaps.length > 0;
-  body.on('data', (chunk: Buffer) => {
-    ctx.bytesOut += chunk.length;
-    if (taps) chain.responseData(ctx, chunk);
-  });
-  try {
-    await pipeline(body, res);
-  } catch {
-    ctx.outcome = res.writableFinished ? ctx.outcome : 'client_aborted';
-  }
-}
-
-async function bufferResponse(body: Readable, limit: number): Promise<{ prefix: Buffer; complete: boolean; rest: Readable | null }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size > limit) {
-      const all = Buffer.concat(chunks);
-      // The iterator was left early; the stream is paused with the rest unread.
-      body.unshift(all.subarray(limit));
-      return { prefix: all.subarray(0, limit), complete: false, rest: body };
+/**
+ * Streams the upstream body to the caller with backpressure (pipe). Not stream.pipeline: its promise
+ * form builds an AbortController and a DOMException for every request, a measurable cost per call.
+ */
+function pipeStreaming(ctx: RequestContext, chain: FilterChain, body: Readable, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    // The caller may have gone while upstream was answering: its 'close' has already fired.
+    if (res.destroyed || res.writableEnded) {
+      ctx.outcome = 'client_aborted';
+      discard(body);
+      resolve();
+      return;
     }
-  }
-  return { prefix: Buffer.concat(chunks), complete: true, rest: null };
+    const taps = chain.responseTaps.length > 0;
+    let settled = false;
+    const settle = () => {
+      if (settled) return;
+      settled = true;
+      resolve();
+    };
+    body.on('data', (chunk: Buffer) => {
+      ctx.bytesOut += chunk.length;
+      if (taps) chain.responseData(ctx, chunk);
+    });
+    body.once('error', () => {
+      ctx.outcome = 'upstream_error';
+      res.destroy();
+      settle();
+    });
+    res.once('finish', settle);
+    res.once('close', () => {
+      if (!res.writableFinished) {
+        ctx.outcome = 'client_aborted';
+        discard(body);
+      }
+      settle();
+    });
+    body.pipe(res);
+  });
 }
 
 function finishDenied(rt: ListenerRuntime, ctx: RequestContext, res: ServerResponse, snap: Snapshot, by: string, d: Denial, outcome: Outcome, close: boolean): void {

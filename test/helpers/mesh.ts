@@ -6,6 +6,7 @@ import { startSidecar, type Sidecar } from '../../src/sidecar.js';
 import { parseConfig } from '../../src/config/load.js';
 import { createLogger, type Logger } from '../../src/log.js';
 import type { MeshguardConfig } from '../../src/config/types.js';
+import type { FilterFactory } from '../../src/proxy/filter.js';
 import { Writable } from 'node:stream';
 
 /** Log lines a sidecar wrote, parsed, for tests that check what was logged. */
@@ -28,7 +29,7 @@ export class LogCapture {
 }
 
 /** Writes a config as YAML into a temp dir (validated like a user's file) and starts a sidecar on it. */
-export async function startTestSidecar(config: MeshguardConfig, opts: { logger?: Logger; dir?: string; watchFiles?: boolean } = {}): Promise<{ sidecar: Sidecar; file: string }> {
+export async function startTestSidecar(config: MeshguardConfig, opts: { logger?: Logger; dir?: string; watchFiles?: boolean; filters?: readonly FilterFactory[] } = {}): Promise<{ sidecar: Sidecar; file: string }> {
   const dir = opts.dir ?? (await mkdtemp(path.join(tmpdir(), 'meshguard-cfg-')));
   const file = path.join(dir, `sidecar-${Math.random().toString(36).slice(2, 8)}.yaml`);
   const text = stringify(config);
@@ -40,6 +41,7 @@ export async function startTestSidecar(config: MeshguardConfig, opts: { logger?:
     configText: text,
     logger: opts.logger ?? createLogger({ level: 'silent' }),
     ...(opts.watchFiles !== undefined ? { watchFiles: opts.watchFiles } : {}),
+    ...(opts.filters ? { filters: opts.filters } : {}),
   });
   return { sidecar, file };
 }

@@ -195,6 +195,34 @@ test('many parallel calls open many upstream connections; resumed TLS sessions k
   assert.deepEqual([...new Set(again.map((r) => r.status))], [502]);
 });
 
+test('callers that hang up mid-request leave nothing in flight', async () => {
+  const { request } = await import('node:http');
+  app.delayMs = 300;
+  try {
+    await Promise.all(
+      Array.from({ length: 10 }, () =>
+        new Promise<void>((resolve) => {
+          const req = request({ host: '127.0.0.1', port: orders.outboundAddress!.port, path: '/slow', headers: { host: 'payments' } });
+          req.on('error', () => resolve());
+          req.end();
+          setTimeout(() => {
+            req.destroy();
+            resolve();
+          }, 60);
+        }),
+      ),
+    );
+    let inflight = -1;
+    for (let i = 0; i < 40 && inflight !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      inflight = await metricValue(orders.adminAddress!.port, 'meshguard_requests_inflight', { listener: 'outbound' });
+    }
+    assert.equal(inflight, 0);
+  } finally {
+    app.delayMs = 0;
+  }
+});
+
 test('admin: ready, live, config_dump redacts keys, certs shows the SVID', async () => {
   const admin = orders.adminAddress!.port;
   assert.equal((await httpReq({ port: admin, path: '/ready' })).status, 200);
