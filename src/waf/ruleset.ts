@@ -124,6 +124,10 @@ export class RuleSetBuilder {
     }
     for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) signTargets(l);
     buildPrefilters(this.rules);
+    for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) {
+      l.joinKey = `${l.tkey}|${l.multiMatch ? 'm' : ''}|${l.targetSig}`;
+      l.unionKey = l.prefilter ? `${l.prefilter.group.id}|${l.targetSig}` : '';
+    }
     const byId = new Map<number, Rule>();
     for (const r of this.rules) byId.set(r.id, r);
     return { phases, markers, defaults: this.defaults, settings: this.settings, rules: this.rules, byId, componentSignatures: this.signatures };
@@ -380,7 +384,7 @@ export function newRule(where: Where): Rule {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0,
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '',
   };
 }
 

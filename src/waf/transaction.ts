@@ -11,6 +11,13 @@ import { VARIABLES } from './variables.js';
 import { scanGroup, type PrefilterGroup } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
 
+interface RuntimeEx {
+  ex: Map<string, string[]>;
+  selKey: string;
+  joinKey: string;
+  unionKey: string;
+}
+
 /** One rule match as it goes to the log (and the access/audit record). */
 export interface MatchRecord {
   id: number;
@@ -324,15 +331,20 @@ export class Transaction {
     this.rexCache.clear();
   }
 
-  private readonly rexCache = new Map<Rule, { ex: Map<string, string[]>; sig: string } | null>();
+  private readonly rexCache = new Map<Rule, RuntimeEx | null>();
 
   /** Run-time target removals that apply to this rule (null: none), memoized until the next ctl. */
-  private ruleRuntimeEx(rule: Rule): { ex: Map<string, string[]>; sig: string } | null {
+  private ruleRuntimeEx(rule: Rule): RuntimeEx | null {
     if (this.removedTargets.length === 0) return null;
     let r = this.rexCache.get(rule);
     if (r === undefined) {
       const ex = this.runtimeExclusions(rule);
-      r = ex ? { ex, sig: [...ex].map(([k, v]) => `${k}=${v.join(',')}`).join(';') } : null;
+      if (ex) {
+        const sig = '#' + [...ex].map(([k, v]) => `${k}=${v.join(',')}`).join(';');
+        r = { ex, selKey: rule.targetSig + sig, joinKey: rule.joinKey + sig, unionKey: rule.unionKey + sig };
+      } else {
+        r = null;
+      }
       this.rexCache.set(rule, r);
     }
     return r;
@@ -341,7 +353,7 @@ export class Transaction {
   /** What the rule's values depend on: its targets, plus run-time removals when there are some. */
   private selectionKey(rule: Rule): string {
     const rex = this.ruleRuntimeEx(rule);
-    return rex ? `${rule.targetSig}#${rex.sig}` : rule.targetSig;
+    return rex ? rex.selKey : rule.targetSig;
   }
 
   private isRemoved(rule: Rule): boolean {
@@ -358,6 +370,7 @@ export class Transaction {
     this.phasesDone = phase;
     this.targetsCache.clear();
     this.unionCache.clear();
+    this.joinedCache.clear();
     if (this.ruleEngine === 'off') return undefined;
     if (this.interruption && !always) return this.interruption;
     if (this.allowed === 'all' && phase !== 5) return undefined;
@@ -479,11 +492,26 @@ export class Transaction {
   private cannotMatch(rule: Rule): boolean {
     const pf = rule.prefilter;
     if (pf === undefined || rule.op!.negated || !rule.stableTargets) return false;
-    const key = `${pf.group.id}|${this.selectionKey(rule)}`;
+    const rex = this.ruleRuntimeEx(rule);
+    const key = rex ? rex.unionKey : rule.unionKey;
     let union = this.unionCache.get(key);
     if (!union) {
-      const values = this.resolveTargets(rule);
-      let joined = '';
+      const joined = this.joinedValues(rule, rex ? rex.joinKey : rule.joinKey);
+      union = joined === undefined ? new Uint8Array(pf.group.size) : scanGroup(pf.group, joined);
+      this.unionCache.set(key, union);
+    }
+    return union[pf.index] !== 1;
+  }
+
+  private readonly joinedCache = new Map<string, string | undefined>();
+
+  /** The rule's transformed values joined by \n (shared by every group with the same chain and targets). */
+  private joinedValues(rule: Rule, key: string): string | undefined {
+    if (this.joinedCache.has(key)) return this.joinedCache.get(key);
+    const values = this.resolveTargets(rule);
+    let joined: string | undefined;
+    if (values.length) {
+      joined = '';
       for (let i = 0; i < values.length; i++) {
         if (!rule.multiMatch) { joined += (i ? '\n' : '') + this.transform(rule, values[i]!.value); continue; }
         // multiMatch tries every intermediate value: all of them go into the scan
@@ -495,10 +523,9 @@ export class Transaction {
           v = nv;
         }
       }
-      union = values.length ? scanGroup(pf.group, joined) : new Uint8Array(pf.group.size);
-      this.unionCache.set(key, union);
     }
-    return union[pf.index] !== 1;
+    this.joinedCache.set(key, joined);
+    return joined;
   }
 
   private prefilterHit(group: PrefilterGroup, index: number, v: string): boolean {

@@ -106,6 +106,9 @@ export interface Rule {
   allowScope: 'all' | 'phase' | 'request' | undefined;
   /** Targets and exclusions as text: rules with the same one select the same values. */
   targetSig: string;
+  /** Cache keys built once at load: transformed+joined values, and the prefilter union. */
+  joinKey: string;
+  unionKey: string;
   /** The selected values do not change within a phase (no TX, MATCHED_*, ...): they may be cached. */
   stableTargets: boolean;
   /** Index of the SecMarker section the rule sits in: rules a skipAfter jumps over together share one. */
