@@ -9,12 +9,11 @@ import { T, type Token } from './sqli-token.js';
 const PATTERNS: readonly string[] = [
   // Boolean break-out after a closed string or number: ' or 1=1, ' and 'a'='a, 1 or 1=1
   's&[1v(fE]*', 's&s', 's&s[o&;c)UB]*', 's&sk(*', 's&n[o(&;]*', 's&o[1sv(f]*',
-  's)&*', 's))&*', 's)))&*',
-  '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*', '1)&*', '1))&*',
+  '1&[1v(fE]', '1&1[c;&)UBEkof(]*', '1&[v(fE]*', '1&s[&o;c]*',
   'n&1', 'n&1[c;]', '1&no[1svn]*',
   // A value that starts with and/or continues the application's condition: or 1=1, and sleep(5)
   '&1*', '&s*', '&f(*', '&(E*',
-  ')&[1sfv(]*', '))&*', ')))&*', 'n&f(*', 'v&1*', 'v&f(*', 'v&(E*',
+  'n&f(*', 'v&1*', 'v&f(*', 'v&(E*',
   // Arithmetic or concatenation with a call right after the break-out: '+sleep(5)+', ' sleep(5) '
   'sf(*', 'sof(*', '1of(*', 'so(E*', '1o(E*', 'no(E*', 'vo(E*', 'so(f*', 's(E*', 'so[1s]&*', 'sovf',
   // UNION based: anything with union followed by select, in any of the five positions
@@ -129,10 +128,26 @@ function vetoed(fp: string, tokens: readonly Token[]): boolean {
   return false;
 }
 
+/**
+ * Closing parentheses between a break-out and and/or (`') or 1=1`, `1)) and sleep(5)`) only match
+ * the application's own nesting; the reading is judged as if they were not there, so the same
+ * patterns and vetoes apply (`("Files") or Unicode software` stays prose).
+ */
+function withoutClosers(fp: string, tokens: readonly Token[]): [string, readonly Token[]] | null {
+  let i = fp[0] === ')' ? 0 : 1;
+  if (i === 1 && fp[0] !== 's' && fp[0] !== '1') return null;
+  const start = i;
+  while (i < fp.length && fp[i] === ')') i++;
+  if (i === start || fp[i] !== '&') return null;
+  return [fp.slice(0, start) + fp.slice(i), [...tokens.slice(0, start), ...tokens.slice(i)]];
+}
+
 /** Whether a folded reading is an attack: a known fingerprint not vetoed by its tokens. */
-export function isAttackReading(fp: string, tokens: readonly Token[]): boolean {
+export function isAttackReading(fp: string, tokens: readonly Token[], quoted = false): boolean {
+  const bare = withoutClosers(fp, tokens);
+  if (bare) return isAttackReading(bare[0], bare[1], quoted);
   if (isAttackFingerprint(fp)) return fp.includes('X') || !vetoed(fp, tokens);
-  if (isAttackTokens(tokens)) return true;
+  if (quoted && isAttackTokens(tokens)) return true;
   // `It's fine' or 1=1--`: the apostrophe earlier in the value opened the string the plain
   // reading sees, so the break-out starts at the second token. Only break-outs that end in a
   // closed string followed by logic, union or a new statement are read this way.
@@ -155,7 +170,11 @@ export function isAttackReading(fp: string, tokens: readonly Token[]): boolean {
 export function isAttackTokens(tokens: readonly Token[]): boolean {
   if (tokens.length < 3) return false;
   const [a, b, c] = tokens as [Token, Token, Token];
-  return a.type === T.STRING && b.type === T.OPERATOR && b.val === '|' && 'n1fvs('.includes(c.type);
+  if (a.type !== T.STRING || a.open !== '' || b.type !== T.OPERATOR || b.val !== '|') return false;
+  if (!'n1fvs('.includes(c.type)) return false;
+  // a command or function name: ASCII (binary noise with a quote and a bar is not one)
+  for (let i = 0; i < c.val.length; i++) if (c.val.charCodeAt(i) > 0x7e) return false;
+  return true;
 }
 
 function lookup(fp: string): boolean {

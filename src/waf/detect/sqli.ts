@@ -18,7 +18,7 @@ export function detectSQLi(input: string): SqliResult {
   for (const quote of ["'", '"'] as const) {
     if (!input.includes(quote)) continue;
     const f = fold(input, quote);
-    if (isAttackReading(f.fingerprint, f.tokens)) return { match: true, fingerprint: f.fingerprint };
+    if (isAttackReading(f.fingerprint, f.tokens, true)) return { match: true, fingerprint: f.fingerprint };
   }
   return { match: false, fingerprint: plain.fingerprint };
 }
