@@ -74,6 +74,10 @@ const LOOKALIKES: Array<[string, boolean]> = [
   ['" | type %SystemDrive%\\config.ini | "', true],
   ["'cipher.c'; Add selection of ghash", false],
   ["'; set @a=1", true],
+  ['(the "Files") or Unicode software and any associated documentation', false],
+  ["x')) or sleep(5)#", true],
+  ['"$DIFF_HIGHLIGHT" | left_trim >graph.exp &&', false],
+  ["g]'|fe\xe2\x18z\xb1", false],
 ];
 
 for (const [input, want] of LOOKALIKES) {
