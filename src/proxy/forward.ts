@@ -29,6 +29,21 @@ export interface ListenerRuntime {
   draining: boolean;
   /** Resolves waiters when inflight drops to 0 during a drain. */
   onIdle: (() => void) | null;
+  /** Per-status counters and the duration histogram bound to this listener once, not looked up per request. */
+  byStatus?: Map<number, { inc(): void }>;
+  durationObs?: { observe(v: number): void };
+}
+
+function countRequest(rt: ListenerRuntime, status: number, seconds: number): void {
+  let byStatus = rt.byStatus;
+  if (!byStatus) byStatus = rt.byStatus = new Map();
+  let c = byStatus.get(status);
+  if (!c) {
+    c = rt.metrics.requests.labels({ listener: rt.kind, status: String(status) });
+    byStatus.set(status, c);
+  }
+  c.inc();
+  (rt.durationObs ??= rt.metrics.duration.labels({ listener: rt.kind })).observe(seconds);
 }
 
 function hostCount(raw: string[]): number {
@@ -355,8 +370,7 @@ function finishDenied(rt: ListenerRuntime, ctx: RequestContext, res: ServerRespo
 function complete(rt: ListenerRuntime, ctx: RequestContext, chain: FilterChain, snap: Snapshot, res: ServerResponse): void {
   ctx.endNs = process.hrtime.bigint();
   if (ctx.status === 0) ctx.status = res.statusCode;
-  rt.metrics.requests.inc({ listener: rt.kind, status: String(ctx.status) });
-  rt.metrics.duration.observe({ listener: rt.kind }, Number(ctx.endNs - ctx.startNs) / 1e9);
+  countRequest(rt, ctx.status, Number(ctx.endNs - ctx.startNs) / 1e9);
   if (!chain.empty) chain.completed(ctx, (filter, err) => rt.log.error({ filter, err: (err as Error).message }, 'filter onComplete failed'));
   if (snap.accessLog) {
     rt.log.info(
