@@ -94,13 +94,13 @@ export class CertManager implements CertificateProvider {
     this.bundleFailures = counter(opts.metrics, 'meshguard_bundle_refresh_failures_total', 'Failed trust bundle refreshes, by reason', ['reason']);
     if (!opts.metrics.getSingleMetric('meshguard_cert_expiry_seconds')) {
       // Computed at scrape time so it is never stale; negative once expired.
-      const self = this;
+      const current = () => this.material;
       new Gauge({
         name: 'meshguard_cert_expiry_seconds',
         help: 'Seconds until the certificate in force expires',
         registers: [opts.metrics],
         collect() {
-          const m = self.material;
+          const m = current();
           if (m) this.set((m.notAfter.getTime() - Date.now()) / 1000);
         },
       });
