@@ -8,6 +8,7 @@ import { ACTIONS } from './actions/index.js';
 import { OPERATORS } from './operators/index.js';
 import { VARIABLES } from './variables.js';
 import { compileRegex } from './regex.js';
+import { compileKeySelector } from './key-selector.js';
 import { parseIdRanges } from './actions/ctl.js';
 import { buildPrefilters } from './prefilter.js';
 import type { DefaultActions, KeyFilter, Phase, Rule, Target, Where } from './types.js';
@@ -323,7 +324,7 @@ export class RuleSetBuilder {
       let xpath: string | undefined;
       if (t.key !== undefined) {
         if (vname === 'XML') xpath = t.key;
-        else if (t.keyIsRegex) filter.keyRx = compileRegex('(?i)' + t.key); // key selectors ignore case, like key lookups
+        else if (t.keyIsRegex) filter.keyRx = compileKeySelector(t.key);
         else filter.key = t.key.toLowerCase();
       }
       if (t.exclude) {

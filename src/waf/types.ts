@@ -1,4 +1,4 @@
-import type { RE2 } from './regex.js';
+import type { KeyMatcher } from './key-selector.js';
 import type { Transaction } from './transaction.js';
 import type { Macro } from './macro.js';
 import type { PrefilterRef } from './prefilter.js';
@@ -38,7 +38,7 @@ export interface TargetValue {
 export interface KeyFilter {
   /** Lower-case exact key. */
   key?: string;
-  keyRx?: RE2;
+  keyRx?: KeyMatcher;
 }
 
 export interface Target extends KeyFilter {

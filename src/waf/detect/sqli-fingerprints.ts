@@ -90,12 +90,10 @@ function isWordLiteral(t: Token): boolean {
 
 /**
  * Shapes that are attacks only with more than their token classes. The fingerprint matched; these
- * veto the readings that also fit ordinary text:
- * - `'Hamlet' and 'Macbeth'`, `12" or 14"`: a string or number joined to a string without any
- *   comparison is a phrase; `' or 'a'='a` compares.
- * - `true or false`: two word literals, nothing compared.
- * - `count (5)`: a call at the start counts only for functions with no harmless use.
-- `and 2 more`: a leading and/or counts only before a comparison or a harmful call.
+ * veto the readings that also fit ordinary text or code (each case below names its lookalike):
+ * a join of values with nothing compared is a phrase (`' or 'a'='a` compares, `'Hamlet' and
+ * 'Macbeth'` does not); a call counts only for functions with no harmless use; statement words and
+ * T-statements need their SQL shape. Every veto has a paired test in sqli-detect.test.ts.
  */
 function vetoed(fp: string, tokens: readonly Token[]): boolean {
   if (fp.startsWith('s&s') || fp.startsWith('s&1s')) {
