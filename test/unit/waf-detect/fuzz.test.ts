@@ -115,6 +115,12 @@ const BIG: Array<[string, string]> = [
   ['1 MB of words and spaces', 'or '.repeat(349525)],
   ['1 MB of whitespace then an attack', `${' '.repeat(1 << 20)}' or 1=1--`],
   ['1 MB random binary', randomInput(rng(7), 1 << 20, true)],
+  ['1 MB of nested parentheses', '('.repeat(1 << 20)],
+  ['1 MB of quotes nested in quotes', `"'\\"'`.repeat(1 << 18)],
+  ['1 MB of doubled quotes', "''".repeat(1 << 19)],
+  ['1 MB of nested tags with open values', '<a href="<b title=\''.repeat(55188)],
+  ['1 MB of /*! openers', '/*!'.repeat(349525)],
+  ['1 MB of character references in a URL', `<a href="${'&#x6a;'.repeat(174762)}">`],
 ];
 
 for (const [name, s] of BIG) {
