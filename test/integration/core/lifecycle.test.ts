@@ -122,3 +122,44 @@ test('SIGTERM: stop accepting, finish the in-flight request, exit 0', async () =
   assert.equal(await exited, 0);
   assert.match(out, /"drained":true/);
 });
+
+test('limits: connections beyond maxConnections are closed; a socket serves at most maxRequestsPerSocket requests', async () => {
+  const pki = await makeTestPki(TD);
+  const app = await startEchoApp();
+  stops.push(() => app.close());
+  const svc = await pki.leaf('svc2', { uris: [SVC] });
+  const { sidecar } = await startTestSidecar({
+    trustDomain: TD,
+    identity: SVC,
+    certificates: { provider: 'files', files: { cert: svc.cert, key: svc.key, bundle: pki.bundle } },
+    outbound: { listen: '127.0.0.1:0', routes: [] },
+    limits: { maxConnections: 2, maxRequestsPerSocket: 3 },
+  });
+  stops.push(() => sidecar.stop({ drainTimeoutMs: 0 }));
+  const { connect } = await import('node:net');
+  const port = sidecar.outboundAddress!.port;
+  const open = () =>
+    new Promise<import('node:net').Socket>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s));
+      s.on('error', () => undefined);
+    });
+  const held = [await open(), await open()];
+  await new Promise((r) => setTimeout(r, 100));
+  const third = await open();
+  const closed = await new Promise<boolean>((resolve) => {
+    third.on('close', () => resolve(true));
+    setTimeout(() => resolve(false), 2000);
+  });
+  assert.ok(closed, 'the third connection is closed');
+  for (const s of held) s.destroy();
+  await new Promise((r) => setTimeout(r, 100));
+
+  // Four requests on one keep-alive socket: the third answer says close, the fourth needs a new socket.
+  const s = await open();
+  let text = '';
+  s.on('data', (c: Buffer) => (text += c.toString()));
+  s.write('GET / HTTP/1.1\r\nHost: nowhere\r\n\r\n'.repeat(4));
+  await new Promise<void>((resolve) => s.on('close', () => resolve()));
+  assert.equal(text.match(/HTTP\/1\.1 404/g)?.length, 3, 'three answers on the socket');
+  assert.match(text, /connection: close/i);
+});
