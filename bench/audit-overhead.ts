@@ -27,6 +27,8 @@ function otherBenchRunning(): number | null {
     if (!/^[0-9]+$/.test(d) || Number(d) === process.pid) continue;
     try {
       const cmd = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0');
+      // Node processes only: a wrapper such as `timeout` carries the same script in its arguments.
+      if (!cmd[0]?.endsWith('node')) continue;
       if (cmd.some((a) => a.endsWith('bench/run.js') || a.endsWith('bench/audit-overhead.js'))) return Number(d);
     } catch { /* gone */ }
   }
