@@ -55,9 +55,9 @@ test('http-shadow: the mirrored request reaches the shadow route with Host <host
   filter.onRequestData(ctx, Buffer.from('{"amount":10}'));
   ctx.status = 200;
   ctx.endNs = process.hrtime.bigint();
-  const t0 = process.hrtime.bigint();
-  filter.onComplete(ctx);
-  assert.ok(Number(process.hrtime.bigint() - t0) / 1e6 < 50, 'onComplete waited for the shadow');
+  // onComplete is synchronous and returns before the shadow request has even been sent.
+  assert.equal(filter.onComplete(ctx) as unknown, undefined);
+  assert.equal(seen.length, 0);
   filter.onComplete(makeCtx({ listener: 'outbound', path: '/other', authority: 'payments' })); // not selected
 
   const end = Date.now() + 5000;
