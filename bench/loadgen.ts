@@ -20,6 +20,7 @@ export interface WrkResult {
   /** Socket errors, timeouts and non-2xx answers. */
   errors: number;
   non2xx: number;
+  timeouts: number;
   /** wrk's own CPU, % of one core. */
   cpuPct: number | null;
 }
@@ -44,7 +45,7 @@ export async function runWrk(opts: { port: number; conns: number; seconds: numbe
   const cmd = `${opts.cpu === null ? '' : `taskset -c ${opts.cpu} `}wrk ${args.map(shellQuote).join(' ')}`;
   const r = await runCaptured('/bin/bash', ['-c', `TIMEFORMAT='WRKTIME %3R %3U %3S'; time ${cmd}`], (opts.seconds + 15) * 1000);
   const line = r.out.split('\n').find((l) => l.startsWith('WRKJSON '));
-  const empty = { requests: 0, rps: 0, p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, maxUs: 0, errors: 0, non2xx: 0, cpuPct: null };
+  const empty = { requests: 0, rps: 0, p50Us: 0, p90Us: 0, p99Us: 0, p999Us: 0, maxUs: 0, errors: 0, non2xx: 0, timeouts: 0, cpuPct: null };
   if (!line) return { ok: false, error: `wrk failed (code ${r.code}${r.killed ? ', killed by timer' : ''}): ${(r.err || r.out).slice(-300)}`, ...empty };
   const j = JSON.parse(line.slice(8)) as Record<string, number>;
   const non2xxLine = r.out.split('\n').find((l) => l.includes('Non-2xx or 3xx responses:'));
@@ -61,6 +62,7 @@ export async function runWrk(opts: { port: number; conns: number; seconds: numbe
     maxUs: j['max_us']!,
     errors: j['connect']! + j['read']! + j['write']! + j['timeout']! + non2xx,
     non2xx,
+    timeouts: j['timeout']!,
     cpuPct: t ? (100 * t.cpu) / t.real : null,
   };
 }

@@ -137,7 +137,7 @@ export function summarizeLoad(rows: LoadRow[], sutCore: string, loadCore: string
     const ok = g.filter((r) => r.ok);
     const use = ok.length ? ok : g;
     const cpu: Record<string, number> = {};
-    for (const k of ['outbound', 'inbound', 'upstream', 'wrk']) cpu[k] = spread(use.map((r) => r.cpuPct[k] ?? NaN)).median;
+    for (const k of ['outbound', 'inbound', 'upstream', 'wrk', 'idlePairs']) cpu[k] = spread(use.map((r) => r.cpuPct[k] ?? NaN)).median;
     out.push({
       topo: g[0]!.topo,
       conns: g[0]!.conns,
@@ -249,10 +249,10 @@ export function writeReport(outDir: string, res: BenchResults): string {
   L.push('', 'Sidecar CPU/req: utime+stime of outbound + inbound (all threads, /proc) over the requests wrk completed. RSS: after each run (median). foreign: busy CPU on the machine not used by this bench, % of one core, median (max) over repetitions.', '');
 
   L.push('## Where the CPU went (median, % of one core)', '');
-  L.push(`| topology | c | CPU${cfg.sutCpu} (SUT) busy | outbound | inbound | upstream app | CPU${cfg.loadCpu} busy | wrk |`);
-  L.push('|---|---:|---:|---:|---:|---:|---:|---:|');
+  L.push(`| topology | c | CPU${cfg.sutCpu} (SUT) busy | outbound | inbound | upstream app | other pairs (idle) | CPU${cfg.loadCpu} busy | wrk | foreign |`);
+  L.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const p = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '-' : `${x.toFixed(0)}%`);
-  for (const s of load) L.push(`| ${s.topo} | ${s.conns} | ${p(s.sutBusy)} | ${p(s.cpu['outbound'])} | ${p(s.cpu['inbound'])} | ${p(s.cpu['upstream'])} | ${p(s.loadBusy)} | ${p(s.cpu['wrk'])} |`);
+  for (const s of load) L.push(`| ${s.topo} | ${s.conns} | ${p(s.sutBusy)} | ${p(s.cpu['outbound'])} | ${p(s.cpu['inbound'])} | ${p(s.cpu['upstream'])} | ${p(s.cpu['idlePairs'])} | ${p(s.loadBusy)} | ${p(s.cpu['wrk'])} | ${p(s.foreign.median)} |`);
   L.push('');
 
   if (hs.length || res.meta.handshakeClient) {

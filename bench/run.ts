@@ -33,7 +33,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const benchSrc = path.join(repoRoot, 'bench');
 const env = process.env;
 const num = (k: string, d: number) => (env[k] !== undefined && env[k] !== '' ? Number(env[k]) : d);
-const list = (k: string, d: string) => (env[k] || d).split(',').map((s) => s.trim()).filter(Boolean);
+const list = (k: string, d: string) => (env[k] ?? d).split(',').map((s) => s.trim()).filter(Boolean);
 
 export const DEFAULT_TOPOS = 'direct,nginx,haproxy,mg-mtls,mg-rbac,mg-waf,mg-full';
 
@@ -42,7 +42,7 @@ const CFG = {
   reps: num('REPS', 3),
   conns: list('CONNS', '200,50').map(Number),
   topos: list('TOPOS', DEFAULT_TOPOS),
-  hsTopos: list('HS_TOPOS', 'nginx,haproxy,mg-hs'),
+  hsTopos: list('HS_TOPOS', 'nginx,haproxy,mg-mtls'),
   hsModes: list('HS_MODES', 'full,resumed') as Array<'full' | 'resumed'>,
   hsTime: num('HS_TIME', 2),
   hsLoops: num('HS_LOOPS', 32),
@@ -61,7 +61,7 @@ const CFG = {
   cpuProf: env['CPU_PROF'] || '',
   crs: env['CRS'] || defaultCrsDir(),
   natsUrl: env['NATS_URL'] || 'nats://127.0.0.1:4222',
-  inboundNoTickets: env['MG_NO_TICKETS'] !== '0',
+  inboundNoTickets: env['MG_NO_TICKETS'] === '1',
 };
 
 const runDir = path.join(repoRoot, 'bench', 'run');
@@ -219,11 +219,17 @@ async function quietGate(): Promise<{ waitedS: number; busyPct: number }> {
 interface Running {
   topo: Topology;
   pids: Partial<Record<'outbound' | 'inbound', number>>;
+  /** Set when a sidecar of the pair exited: the pair is not measured again. */
+  dead?: string;
 }
+
+/** Every pair that is up; the ones not under test are idle but still ours, never "foreign". */
+const running: Running[] = [];
 
 function rolePids(r: Running, upPid: number): Record<string, number[]> {
   const roles: Record<string, number[]> = { upstream: processTree(upPid) };
   for (const [role, pid] of Object.entries(r.pids)) roles[role] = processTree(pid);
+  roles['idlePairs'] = running.filter((x) => x !== r).flatMap((x) => Object.values(x.pids).flatMap((pid) => processTree(pid)));
   return roles;
 }
 
@@ -247,10 +253,16 @@ async function measureLoad(rep: number, r: Running, conns: number, upPid: number
       }
     }
     const ours = Object.values(u.pct).reduce((a, b) => a + b, 0) + (w.cpuPct ?? 0) + u.selfPct;
+    const dead = Object.entries(r.pids).filter(([, pid]) => !isRunning(pid)).map(([role]) => role);
+    if (dead.length) {
+      w.ok = false;
+      w.error = `${dead.join(' and ')} exited during the run (see bench/run/logs/${r.topo.name}-*.log)`;
+      r.dead = w.error;
+    }
     const sidecarS = (u.cpuS['outbound'] ?? 0) + (u.cpuS['inbound'] ?? 0);
     const row: LoadRow = {
       rep, topo: r.topo.name, conns, attempt, ok: w.ok && w.errors === 0,
-      ...(w.ok ? (w.errors ? { error: `${w.errors} errors (${w.non2xx} non-2xx)` } : {}) : { error: w.error ?? 'wrk failed' }),
+      ...(w.ok ? (w.errors ? { error: `${w.errors} errors (${w.non2xx} non-2xx, ${w.timeouts} timeouts over 5 s)` } : {}) : { error: w.error ?? 'wrk failed' }),
       rps: w.rps, requests: w.requests, p50Us: w.p50Us, p90Us: w.p90Us, p99Us: w.p99Us, p999Us: w.p999Us, maxUs: w.maxUs, errors: w.errors,
       sidecarCpuUsPerReq: r.topo.procs.length && w.requests ? (1e6 * sidecarS) / w.requests : null,
       cpuPct: { ...u.pct, wrk: w.cpuPct ?? NaN, bench: u.selfPct },
@@ -276,12 +288,17 @@ async function measureHandshakes(rep: number, r: Running, mode: 'full' | 'resume
   let best: HsRow | null = null;
   for (let attempt = 0; attempt <= CFG.retries; attempt++) {
     const gate = await quietGate();
-    const roles = { inbound: processTree(r.pids.inbound!), upstream: processTree(upPid) };
+    const roles = { ...rolePids(r, upPid), inbound: processTree(r.pids.inbound!) };
     const s0 = sample(roles);
     const h = await runHandshakes({ bin: hsBin, port: r.topo.inbound!, seconds: CFG.hsTime, loops: CFG.hsLoops, mode, certDir, serverId: SERVER_ID, cpu: loadCpu });
     const u = usage(s0, sample(roles));
+    if (!isRunning(r.pids.inbound!)) {
+      h.ok = false;
+      h.error = `inbound exited during the run (see bench/run/logs/${r.topo.name}-inbound.log)`;
+      r.dead = h.error;
+    }
     const inS = u.cpuS['inbound'] ?? 0;
-    const ours = (u.pct['inbound'] ?? 0) + (u.pct['upstream'] ?? 0) + (h.cpuPct ?? 0) + u.selfPct;
+    const ours = Object.values(u.pct).reduce((a, b) => a + b, 0) + (h.cpuPct ?? 0) + u.selfPct;
     const row: HsRow = {
       rep, topo: r.topo.name, mode, attempt, ok: h.ok && h.failed === 0,
       ...(h.error ? { error: h.error } : {}),
@@ -348,7 +365,7 @@ async function main(): Promise<void> {
   const topos = names.map((n) => buildTopology(ctx, n));
   const hsNames = CFG.hsTopos.filter((t) => names.includes(t) && t !== 'direct');
   if (CFG.inboundNoTickets && topos.some((t) => t.runtime === 'node' && !t.hsOnly)) {
-    results.meta.workarounds = ['meshguard inbounds of the keep-alive pairs run with TLS session tickets off (MG_NO_TICKETS=0 to disable): the outbound refuses every resumed connection (Node has no peer certificate on a resumed TLS 1.3 session). Handshakes are measured on mg-hs, an inbound without this change.'];
+    results.meta.workarounds = ['MG_NO_TICKETS=1: meshguard inbounds of the keep-alive pairs run with TLS session tickets off (for builds before 06587f8, whose outbound refused every resumed connection). Measure handshakes on mg-hs, an inbound without this change.'];
   }
   const hs = CFG.hsModes.length && hsNames.length ? buildHsClient() : { bin: null, why: 'no handshake topology selected' };
   if (!hs.bin) log(`handshakes: not measured: ${hs.why}`);
@@ -370,7 +387,6 @@ async function main(): Promise<void> {
   if (upCheck.status !== 200 || upCheck.body !== APP_BODY) throw new Error(`upstream app answers ${upCheck.status} with ${upCheck.body.length} bytes`);
 
   const maxC = Math.max(...CFG.conns);
-  const running: Running[] = [];
   for (const topo of topos) {
     const r: Running = { topo, pids: {} };
     const status: TopoStatus = { name: topo.name, label: topo.label, available: true };
@@ -390,7 +406,9 @@ async function main(): Promise<void> {
       if (chk.status !== 200 || chk.body !== APP_BODY) throw new Error(`a GET through ${topo.name} answered ${chk.status}${chk.error ? ` (${chk.error})` : ''}: ${chk.body.slice(0, 200)}`);
       const wu = topo.runtime === 'node' ? CFG.warmupNode : CFG.warmupNative;
       const w = await runWrk({ port: topo.entry, conns: maxC, seconds: wu, cpu: loadCpu, luaDir: benchSrc });
-      if (!w.ok || w.errors) throw new Error(`warm-up failed: ${w.error ?? `${w.errors} errors`}`);
+      // A cold JIT may time out a few requests at c=200; a wrong answer (non-2xx) means a broken setup.
+      if (!w.ok || w.non2xx || w.requests === 0) throw new Error(`warm-up failed: ${w.error ?? `${w.errors} errors, ${w.non2xx} non-2xx, ${w.requests} requests`}`);
+      if (w.errors) log(`${topo.name}: warm-up had ${w.errors} errors (${w.timeouts} timeouts over 5 s), not counted`);
       log(`${topo.name}: up (${Object.entries(r.pids).map(([k, v]) => `${k}=${v}`).join(' ') || 'app only'}); ${wu}s warm-up at c=${maxC}: ${fmtK(w.rps)} req/s, p99 ${fmtMs(w.p99Us)}`);
       running.push(r);
     } catch (e) {
@@ -419,6 +437,15 @@ async function main(): Promise<void> {
     const rot = (rep - 1) % Math.max(1, running.length);
     const order = [...running.slice(rot), ...running.slice(0, rot)];
     for (const r of order) {
+      if (r.dead) {
+        log(`rep${rep} ${r.topo.name}: skipped: ${r.dead}`);
+        if (!r.topo.hsOnly) {
+          PLAN.rewarms--;
+          PLAN.loadRuns -= CFG.conns.length;
+        }
+        if (hsRunning.includes(r)) PLAN.hsRuns -= CFG.hsModes.length;
+        continue;
+      }
       if (!r.topo.hsOnly) {
         PLAN.rewarms--;
         // Re-warm at the highest concurrency: refills the keep-alive pools after the previous pair ran.
@@ -428,7 +455,7 @@ async function main(): Promise<void> {
           PLAN.loadRuns--;
         }
       }
-      if (hsRunning.includes(r)) {
+      if (hsRunning.includes(r) && !r.dead) {
         for (const mode of CFG.hsModes) {
           results.handshakes.push(await measureHandshakes(rep, r, mode, upPid, hs.bin!, certs.dir));
           PLAN.hsRuns--;
