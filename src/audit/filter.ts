@@ -127,9 +127,12 @@ export const mirrorFilterFactory: FilterFactory = {
     const env = { configFile: bctx.configFile, configDir: bctx.configDir, logger: bctx.logger, metrics: bctx.metrics };
     const used = new Set(cfg.mirror.flatMap((r) => r.sinks));
     const runners = new Map<string, SinkRunner>();
+    // Registered by every build, not only the one that opened a sink: the sidecar keeps the hooks
+    // of a snapshot only when the whole snapshot builds, and closeAll is idempotent.
+    bctx.onShutdown(() => shared.closeAll());
     for (const s of cfg.sinks) {
       if (!used.has(s.name)) continue;
-      const runner = await shared.get(s, env, (r) => bctx.onShutdown(() => r.close()));
+      const runner = await shared.get(s, env);
       if (runner.sink instanceof ShadowSink) runner.sink.setDispatcher(bctx.routeDispatcher(String(s['route'])));
       runners.set(s.name, runner);
     }

@@ -29,8 +29,8 @@ export class SharedSinks {
     return s;
   }
 
-  /** The runner for `cfg`, created on first use; `onCreate` runs once per runner (shutdown hook). */
-  get(cfg: AuditSinkConfig, env: SinkEnv, onCreate: (r: SinkRunner) => void): Promise<SinkRunner> {
+  /** The runner for `cfg`, created on first use. */
+  get(cfg: AuditSinkConfig, env: SinkEnv): Promise<SinkRunner> {
     const fingerprint = canonicalJson(cfg);
     const e = this.entries.get(cfg.name);
     if (e) {
@@ -39,13 +39,14 @@ export class SharedSinks {
       }
       return e.runner;
     }
-    const runner = createSinkRunner(cfg, env).then((r) => { onCreate(r); return r; });
+    const runner = createSinkRunner(cfg, env);
     // A sink that failed to open is forgotten, so the next reload tries again.
     runner.catch(() => { if (this.entries.get(cfg.name)?.runner === runner) this.entries.delete(cfg.name); });
     this.entries.set(cfg.name, { fingerprint, runner });
     return runner;
   }
 
+  /** Flushes and closes every sink (also those a later config dropped). Idempotent. */
   async closeAll(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();

@@ -133,3 +133,22 @@ test('a bad key file or pattern fails the build with the config file named', asy
     /meshguard\.yaml: audit\.mirror\[0\]\.match\.path: invalid RE2 pattern/,
   );
 });
+
+test('a sink opened by a snapshot that failed to build is still flushed at shutdown by the next one', async () => {
+  const h = await harness();
+  const keys = await makeKeys();
+  const audit: AuditConfig = {
+    sinks: [{ name: 'local', type: 'file', dir: './audit', signingKey: keys.privFile }],
+    mirror: [{ sample: 1, sinks: ['local'] }],
+  };
+  // The first build's hooks are thrown away, as the sidecar does when a later filter fails.
+  const lost = h.bctx('inbound', audit);
+  const f1 = (await mirrorFilterFactory.build({ ...lost, onShutdown: () => undefined })) as MirrorFilter;
+  f1.onComplete(makeCtx({ path: '/a' }));
+  const f2 = (await mirrorFilterFactory.build(h.bctx('inbound', audit))) as MirrorFilter;
+  f2.onComplete(makeCtx({ path: '/b' }));
+  await h.shutdown();
+  const report = await verifyAuditDir(path.join(h.dir, 'audit'), keys.pub);
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  assert.equal(report.records, 2);
+});
