@@ -2,6 +2,7 @@ import { writeFile, access } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { loadVerifyKey, generateSigningKeyPair } from '../audit/checkpoint.js';
+import { publicKeyPath } from '../audit/ensure-key.js';
 import { verifyAuditDir } from '../audit/verify.js';
 
 /** `meshguard audit verify DIR --key PUBKEY` and `meshguard audit keygen --out FILE`. */
@@ -43,7 +44,7 @@ export function registerAudit(program: Command): void {
     .option('--json', 'print the written paths as JSON')
     .action(async (opts: { out: string; force?: boolean; json?: boolean }) => {
       const priv = path.resolve(opts.out);
-      const pub = priv.endsWith('.pem') ? `${priv.slice(0, -4)}.pub.pem` : `${priv}.pub.pem`;
+      const pub = publicKeyPath(priv);
       try {
         if (!opts.force) {
           for (const f of [priv, pub]) {
