@@ -1,5 +1,6 @@
 import { fold } from './sqli-fold.js';
 import { isAttackReading } from './sqli-fingerprints.js';
+import { BoundedMemo, MEMO_MAX_INPUT } from './memo.js';
 
 // @detectSQLi: the input is read three ways — as SQL on its own, and as the rest of a SQL string
 // literal opened by ' or by " (the query the value lands in supplied the opening quote). If any
@@ -12,7 +13,19 @@ export interface SqliResult {
   fingerprint: string;
 }
 
+const memo = new BoundedMemo<SqliResult>(8192);
+
 export function detectSQLi(input: string): SqliResult {
+  if (input.length > MEMO_MAX_INPUT) return detectSQLiUncached(input);
+  const known = memo.get(input);
+  if (known !== undefined) return { match: known.match, fingerprint: known.fingerprint };
+  const r = detectSQLiUncached(input);
+  memo.set(input, r);
+  return { match: r.match, fingerprint: r.fingerprint };
+}
+
+/** The detector without the memo (for measurement and tests). */
+export function detectSQLiUncached(input: string): SqliResult {
   const plain = fold(input, '');
   if (isAttackReading(plain.fingerprint, plain.tokens)) return { match: true, fingerprint: plain.fingerprint };
   for (const quote of ["'", '"'] as const) {

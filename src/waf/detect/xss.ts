@@ -1,4 +1,5 @@
 import { HtmlStart, scanHtml, type HtmlEvent } from './html-tokenizer.js';
+import { BoundedMemo, MEMO_MAX_INPUT } from './memo.js';
 import { CODE_ATTRS, CODE_SCHEMES, DANGEROUS_TAGS, DANGEROUS_WITH_ATTRS, EVENT_HANDLERS, URL_ATTRS } from './xss-lists.js';
 
 // @detectXSS: the input is read as HTML five ways — as page text, and as the rest of an attribute
@@ -8,7 +9,19 @@ import { CODE_ATTRS, CODE_SCHEMES, DANGEROUS_TAGS, DANGEROUS_WITH_ATTRS, EVENT_H
 
 const STARTS = [HtmlStart.Data, HtmlStart.ValueUnquoted, HtmlStart.ValueSingle, HtmlStart.ValueDouble, HtmlStart.ValueBacktick];
 
+const memo = new BoundedMemo<boolean>(8192);
+
 export function detectXSS(input: string): boolean {
+  if (input.length > MEMO_MAX_INPUT) return detectXSSUncached(input);
+  const known = memo.get(input);
+  if (known !== undefined) return known;
+  const r = detectXSSUncached(input);
+  memo.set(input, r);
+  return r;
+}
+
+/** The detector without the memo (for measurement and tests). */
+export function detectXSSUncached(input: string): boolean {
   if (input.length === 0) return false;
   for (const start of STARTS) {
     if (start === HtmlStart.ValueSingle && !input.includes("'")) continue;

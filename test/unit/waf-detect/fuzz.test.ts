@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fold, MAX_RAW_TOKENS } from '../../../src/waf/detect/sqli-fold.js';
-import { detectSQLi } from '../../../src/waf/detect/sqli.js';
+import { detectSQLi, detectSQLiUncached } from '../../../src/waf/detect/sqli.js';
 import { SqlTokenizer } from '../../../src/waf/detect/sqli-tokenizer.js';
-import { detectXSS } from '../../../src/waf/detect/xss.js';
+import { detectXSS, detectXSSUncached } from '../../../src/waf/detect/xss.js';
 
 // Robustness: hostile input never throws, and the work is bounded. Time limits here are generous
 // safety nets against a hang (quadratic behaviour on 1 MB would take minutes), not speed targets:
@@ -134,4 +134,18 @@ for (const [name, s] of BIG) {
 test('leading whitespace does not hide an attack', () => {
   assert.equal(detectSQLi(`${' '.repeat(1 << 20)}' or 1=1--`).match, true);
   assert.equal(detectXSS(`${' '.repeat(1 << 20)}<script>`), true);
+});
+
+test('the memo answers exactly what the detectors answer, also after it fills up', () => {
+  const r = rng(2024);
+  for (let i = 0; i < 20_000; i++) {
+    const s = randomInput(r, 1 + Math.floor(r() * 40), i % 3 === 0);
+    const again = i % 5 === 0 ? randomInput(rng(i % 50), 20, false) : s; // some values repeat
+    assert.deepEqual(detectSQLi(again), detectSQLiUncached(again));
+    assert.equal(detectXSS(again), detectXSSUncached(again));
+  }
+  // a caller mutating a result does not change later answers
+  const first = detectSQLi("' or 1=1--");
+  first.match = false;
+  assert.equal(detectSQLi("' or 1=1--").match, true);
 });
