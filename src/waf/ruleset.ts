@@ -126,6 +126,7 @@ export class RuleSetBuilder {
     for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) signTargets(l);
     buildPrefilters(this.rules);
     for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) {
+      l.tprefixes = l.transforms.map((_, i) => l!.transforms.slice(0, i + 1).map((t) => t.name).join(','));
       l.joinKey = `${l.tkey}|${l.multiMatch ? 'm' : ''}|${l.targetSig}`;
       l.unionKey = l.prefilter ? `${l.prefilter.group.id}|${l.targetSig}` : '';
     }
@@ -385,7 +386,7 @@ export function newRule(where: Where): Rule {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '',
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', tprefixes: [],
   };
 }
 

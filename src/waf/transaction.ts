@@ -457,8 +457,8 @@ export class Transaction {
     if (rule.multiMatch && rule.transforms.length > 0) {
       let v = tv.value;
       if (this.tryOp(rule, tv, v)) return true;
-      for (const t of rule.transforms) {
-        const nv = t.fn(v);
+      for (let k = 0; k < rule.transforms.length; k++) {
+        const nv = this.stage(rule, tv.value, k, v);
         if (nv === v) continue;
         v = nv;
         if (this.tryOp(rule, tv, v)) return true;
@@ -515,12 +515,12 @@ export class Transaction {
       for (let i = 0; i < values.length; i++) {
         if (!rule.multiMatch) { joined += (i ? '\n' : '') + this.transform(rule, values[i]!.value); continue; }
         // multiMatch tries every intermediate value: all of them go into the scan
-        let v = values[i]!.value;
-        joined += (i ? '\n' : '') + v;
-        for (const t of rule.transforms) {
-          const nv = t.fn(v);
-          if (nv !== v) joined += '\n' + nv;
-          v = nv;
+        let prev = values[i]!.value;
+        joined += (i ? '\n' : '') + prev;
+        for (let k = 0; k < rule.transforms.length; k++) {
+          const nv = this.stage(rule, values[i]!.value, k, prev);
+          if (nv !== prev) joined += '\n' + nv;
+          prev = nv;
         }
       }
     }
@@ -542,20 +542,50 @@ export class Transaction {
     return hits[index] === 1;
   }
 
+  /**
+   * The value after the rule's transformations, cached per transaction by the original value for
+   * every prefix of the chain: rules whose chains start alike (`urlDecodeUni,...`) share the work.
+   */
   private transform(rule: Rule, value: string): string {
-    if (rule.transforms.length === 0) return value;
-    let cache = this.tcache.get(rule.tkey);
-    if (!cache) {
-      cache = new Map();
-      this.tcache.set(rule.tkey, cache);
-    }
-    let v = cache.get(value);
+    const n = rule.transforms.length;
+    if (n === 0) return value;
+    const keys = rule.tprefixes;
+    const full = this.tcacheFor(rule.tkey);
+    let v = full.get(value);
     if (v !== undefined) return v;
+    let start = 0;
     v = value;
-    for (const t of rule.transforms) v = t.fn(v);
-    cache.set(value, v);
+    for (let i = n - 2; i >= 0; i--) {
+      const r = this.tcache.get(keys[i]!)?.get(value);
+      if (r !== undefined) { start = i + 1; v = r; break; }
+    }
+    for (let i = start; i < n; i++) {
+      v = rule.transforms[i]!.fn(v);
+      (i === n - 1 ? full : this.tcacheFor(keys[i]!)).set(value, v);
+    }
     return v;
   }
+
+  /** The original value after the first k+1 transformations (`prev` is after the first k), cached. */
+  private stage(rule: Rule, original: string, k: number, prev: string): string {
+    const cache = this.tcacheFor(rule.tprefixes[k]!);
+    let v = cache.get(original);
+    if (v === undefined) {
+      v = rule.transforms[k]!.fn(prev);
+      cache.set(original, v);
+    }
+    return v;
+  }
+
+  private tcacheFor(key: string): Map<string, string> {
+    let c = this.tcache.get(key);
+    if (!c) {
+      c = new Map();
+      this.tcache.set(key, c);
+    }
+    return c;
+  }
+
 
   /** Every (name, value) the rule's targets select, after its exclusions and run-time removals. */
   private resolveTargets(rule: Rule): TargetValue[] {

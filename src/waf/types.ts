@@ -85,6 +85,8 @@ export interface Rule {
   transforms: Transformation[];
   /** Joined transformation names: the key of the per-transaction transformation cache. */
   tkey: string;
+  /** tkey of each prefix of the chain (the last one is tkey itself). */
+  tprefixes: string[];
   multiMatch: boolean;
   capture: boolean;
   chain: Rule | undefined;

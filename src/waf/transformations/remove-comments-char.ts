@@ -3,6 +3,7 @@ import type { Transformation } from '../types.js';
 export const removeCommentsChar: Transformation = {
   name: 'removeCommentsChar',
   fn(s) {
+    if (s.indexOf('/') < 0 && s.indexOf('*') < 0 && s.indexOf('-') < 0 && s.indexOf('#') < 0) return s;
     let out = '';
     for (let i = 0; i < s.length; i++) {
       const c = s[i]!, d = s[i + 1];
