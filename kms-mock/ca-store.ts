@@ -1,10 +1,8 @@
-// @peculiar/x509 needs the Reflect metadata polyfill loaded before it (tsyringe throws otherwise).
-import 'reflect-metadata';
+// dev-pki loads @peculiar/x509 (and the Reflect polyfill it needs) for this file.
 import { randomBytes, X509Certificate as NodeCert } from 'node:crypto';
 import { mkdir, readFile, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import * as x509 from '@peculiar/x509';
-import { createRootCa, importPrivateKeyPem, issueCert, type Issuer } from '../src/tls/dev-pki.js';
+import { createRootCa, issuerFromPem, issueCert, type Issuer } from '../src/tls/dev-pki.js';
 
 /** One CA generation: a root and the intermediate that signs leaves under it. */
 interface Generation {
@@ -111,8 +109,7 @@ export class CaStore {
     const g = this.signer();
     let issuer = this.issuers.get(g.n);
     if (!issuer) {
-      const cert = new x509.X509Certificate(g.intPem);
-      issuer = { cert, keys: { privateKey: await importPrivateKeyPem(g.intKeyPem), publicKey: await cert.publicKey.export() } as CryptoKeyPair };
+      issuer = await issuerFromPem(g.intPem, g.intKeyPem);
       this.issuers.set(g.n, issuer);
     }
     return { issuer, intPem: g.intPem, rootPem: g.rootPem, n: g.n, intNotAfter: new Date(new NodeCert(g.intPem).validTo) };

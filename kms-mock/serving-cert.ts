@@ -1,20 +1,10 @@
 // @peculiar/x509 needs the Reflect metadata polyfill loaded before it (tsyringe throws otherwise).
 import 'reflect-metadata';
-import { access, readFile, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
-import { createRootCa, generateKeyPair, importPrivateKeyPem, privateKeyPem, type Issuer } from '../src/tls/dev-pki.js';
+import { generateKeyPair, loadOrCreateRootCa, privateKeyPem, type Issuer } from '../src/tls/dev-pki.js';
 import { randomBytes } from 'node:crypto';
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * kms-mock's own HTTPS identity. Its CA (DIR/kms-ca.pem) is separate from the SVID CA: the file a
@@ -24,16 +14,7 @@ async function exists(p: string): Promise<boolean> {
 export async function servingIdentity(dir: string, host: string): Promise<{ certPem: string; keyPem: string; caFile: string }> {
   const caFile = path.join(dir, 'kms-ca.pem');
   const caKeyFile = path.join(dir, 'kms-ca-key.pem');
-  let ca: Issuer;
-  if ((await exists(caFile)) && (await exists(caKeyFile))) {
-    const cert = new x509.X509Certificate(await readFile(caFile, 'utf8'));
-    ca = { cert, keys: { privateKey: await importPrivateKeyPem(await readFile(caKeyFile, 'utf8')), publicKey: await cert.publicKey.export() } as CryptoKeyPair };
-  } else {
-    const root = await createRootCa({ commonName: 'kms-mock serving CA' });
-    await writeFile(caKeyFile, root.keyPem, { mode: 0o600 });
-    await writeFile(caFile, root.certPem);
-    ca = root;
-  }
+  const ca: Issuer = await loadOrCreateRootCa(caFile, caKeyFile, 'kms-mock serving CA');
   const names: x509.JsonGeneralName[] = [
     { type: 'dns', value: 'localhost' },
     { type: 'ip', value: '127.0.0.1' },

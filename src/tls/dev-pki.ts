@@ -133,6 +133,22 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
+/** An issuer from a PEM certificate and its PEM (PKCS#8) key. */
+export async function issuerFromPem(certPem: string, keyPem: string): Promise<Issuer> {
+  const cert = new x509.X509Certificate(certPem);
+  const privateKey = await importPrivateKeyPem(keyPem);
+  return { cert, keys: { privateKey, publicKey: await cert.publicKey.export() } as CryptoKeyPair };
+}
+
+/** The root CA kept in certFile/keyFile, made (key 0600) when either is missing. */
+export async function loadOrCreateRootCa(certFile: string, keyFile: string, commonName: string): Promise<Issuer> {
+  if ((await exists(certFile)) && (await exists(keyFile))) return issuerFromPem(await readFile(certFile, 'utf8'), await readFile(keyFile, 'utf8'));
+  const ca = await createRootCa({ commonName });
+  await writeFile(keyFile, ca.keyPem, { mode: 0o600 });
+  await writeFile(certFile, ca.certPem);
+  return ca;
+}
+
 /**
  * `meshguard certs dev`: a dev root CA (reused when DIR already has one) and one SVID per ID.
  * Files: bundle.pem, ca-key.pem, <stem>.pem, <stem>-key.pem. Keys are written 0600.
@@ -141,17 +157,7 @@ export async function makeDevPki(opts: { dir: string; trustDomain: string; ids: 
   await mkdir(opts.dir, { recursive: true });
   const bundle = path.join(opts.dir, 'bundle.pem');
   const caKey = path.join(opts.dir, 'ca-key.pem');
-  let issuer: Issuer;
-  if ((await exists(bundle)) && (await exists(caKey))) {
-    const cert = new x509.X509Certificate(await readFile(bundle, 'utf8'));
-    const privateKey = await importPrivateKeyPem(await readFile(caKey, 'utf8'));
-    issuer = { cert, keys: { privateKey, publicKey: await cert.publicKey.export() } as CryptoKeyPair };
-  } else {
-    const ca = await createRootCa({ commonName: `meshguard dev CA (${opts.trustDomain})` });
-    await writeFile(caKey, ca.keyPem, { mode: 0o600 });
-    await writeFile(bundle, ca.certPem);
-    issuer = ca;
-  }
+  const issuer = await loadOrCreateRootCa(bundle, caKey, `meshguard dev CA (${opts.trustDomain})`);
   const workloads: DevPkiResult['workloads'] = [];
   for (const id of opts.ids) {
     const stem = fileStem(id);

@@ -1,4 +1,5 @@
-import { request as httpsRequest } from 'node:https';
+import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import { connect as netConnect } from 'node:net';
 
@@ -83,4 +84,18 @@ export async function metricValue(adminPort: number, name: string, labels: Recor
     if (Object.entries(labels).every(([k, v]) => rest.includes(`${k}="${v}"`))) total += Number(line.split(' ').pop());
   }
   return total;
+}
+
+/** GET / over mTLS; reports the server certificate's serial and the socket that carried it. */
+export function mtlsGet(port: number, creds: { certPem: string; keyPem: string }, ca: string, agent: HttpsAgent | false = false): Promise<{ status: number; serial: string; socket: TLSSocket }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', headers: { host: 'svc' }, cert: creds.certPem, key: creds.keyPem, ca, agent, checkServerIdentity: () => undefined }, (res) => {
+      const socket = res.socket as TLSSocket;
+      const serial = socket.getPeerX509Certificate()?.serialNumber ?? '';
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, serial, socket }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }

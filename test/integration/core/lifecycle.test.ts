@@ -1,16 +1,15 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Agent, request as httpsRequest } from 'node:https';
+import { Agent } from 'node:https';
 import { rename, writeFile, mkdtemp } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { stringify } from 'yaml';
 import { makeTestPki } from '../../helpers/pki.js';
 import { startEchoApp } from '../../helpers/apps.js';
 import { startTestSidecar } from '../../helpers/mesh.js';
-import { httpReq } from '../../helpers/client.js';
+import { httpReq, mtlsGet } from '../../helpers/client.js';
 import { repoRoot } from '../../../src/paths.js';
 
 const TD = 'example.org';
@@ -21,18 +20,6 @@ after(async () => {
   for (const s of stops.reverse()) await s();
 });
 
-function get(port: number, creds: { certPem: string; keyPem: string }, ca: string, agent: Agent | false): Promise<{ status: number; serial: string; socket: TLSSocket }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', headers: { host: 'svc' }, cert: creds.certPem, key: creds.keyPem, ca, agent, checkServerIdentity: () => undefined }, (res) => {
-      const socket = res.socket as TLSSocket;
-      const serial = socket.getPeerX509Certificate()?.serialNumber ?? '';
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, serial, socket }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test('replaced certificate files: new handshakes use the new certificate, an open keep-alive connection keeps working', async () => {
   const pki = await makeTestPki(TD);
@@ -51,7 +38,7 @@ test('replaced certificate files: new handshakes use the new certificate, an ope
   const port = sidecar.inboundAddress!.port;
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   stops.push(async () => agent.destroy());
-  const first = await get(port, client, pki.ca.certPem, agent);
+  const first = await mtlsGet(port, client, pki.ca.certPem, agent);
   assert.equal(first.status, 200);
 
   // Replace both files the way cert-manager or SPIRE helpers do: write aside, then rename over.
@@ -65,11 +52,11 @@ test('replaced certificate files: new handshakes use the new certificate, an ope
   }
   assert.notEqual(certs.serial, first.serial, '/certs shows the new serial');
 
-  const fresh = await get(port, client, pki.ca.certPem, false);
+  const fresh = await mtlsGet(port, client, pki.ca.certPem, false);
   assert.equal(fresh.status, 200);
   assert.equal(fresh.serial, certs.serial, 'a new handshake presents the new certificate');
 
-  const again = await get(port, client, pki.ca.certPem, agent);
+  const again = await mtlsGet(port, client, pki.ca.certPem, agent);
   assert.equal(again.status, 200);
   assert.equal(again.socket, first.socket, 'the same keep-alive connection served it');
 
@@ -79,7 +66,7 @@ test('replaced certificate files: new handshakes use the new certificate, an ope
   const still = JSON.parse((await httpReq({ port: sidecar.adminAddress!.port, path: '/certs' })).body);
   assert.equal(still.serial, certs.serial);
   assert.ok(still.lastError, 'the failure is reported in /certs');
-  assert.equal((await get(port, client, pki.ca.certPem, false)).status, 200);
+  assert.equal((await mtlsGet(port, client, pki.ca.certPem, false)).status, 200);
 });
 
 test('SIGTERM: stop accepting, finish the in-flight request, exit 0', async () => {
@@ -112,11 +99,11 @@ test('SIGTERM: stop accepting, finish the in-flight request, exit 0', async () =
   for (let i = 0; i < 100 && !out.includes('meshguard sidecar started'); i++) await new Promise((r) => setTimeout(r, 50));
   assert.ok(out.includes('meshguard sidecar started'), out);
 
-  const inflight = get(port, client, pki.ca.certPem, false);
+  const inflight = mtlsGet(port, client, pki.ca.certPem, false);
   await new Promise((r) => setTimeout(r, 400));
   child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 200));
-  await assert.rejects(get(port, client, pki.ca.certPem, false), () => true, 'new connections are refused while draining');
+  await assert.rejects(mtlsGet(port, client, pki.ca.certPem, false), () => true, 'new connections are refused while draining');
   const r = await inflight;
   assert.equal(r.status, 200, 'the in-flight request completed');
   assert.equal(await exited, 0);

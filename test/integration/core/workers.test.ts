@@ -1,15 +1,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { request as httpsRequest } from 'node:https';
 import { rename, writeFile, mkdtemp } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { stringify } from 'yaml';
 import { makeTestPki } from '../../helpers/pki.js';
 import { startEchoApp } from '../../helpers/apps.js';
-import { httpReq, metricValue } from '../../helpers/client.js';
+import { httpReq, metricValue, mtlsGet } from '../../helpers/client.js';
 import { repoRoot } from '../../../src/paths.js';
 
 const TD = 'example.org';
@@ -19,17 +17,6 @@ after(async () => {
   for (const s of stops.reverse()) await s();
 });
 
-function get(port: number, creds: { certPem: string; keyPem: string }, ca: string): Promise<{ status: number; serial: string }> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest({ host: '127.0.0.1', port, path: '/', headers: { host: 'svc' }, cert: creds.certPem, key: creds.keyPem, ca, agent: false, checkServerIdentity: () => undefined }, (res) => {
-      const serial = (res.socket as TLSSocket).getPeerX509Certificate()?.serialNumber ?? '';
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, serial }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test('workers: 2 share the listener; one provider feeds both; rotation reaches both; admin aggregates; SIGTERM drains', async () => {
   const pki = await makeTestPki(TD);
@@ -69,9 +56,9 @@ test('workers: 2 share the listener; one provider feeds both; rotation reaches b
   assert.equal(ready.status, 200, out);
   assert.equal(JSON.parse(ready.body).workers, 2);
 
-  const first = await get(port, client, pki.ca.certPem);
+  const first = await mtlsGet(port, client, pki.ca.certPem);
   const N = 60;
-  for (let i = 0; i < N - 1; i++) assert.equal((await get(port, client, pki.ca.certPem)).status, 200);
+  for (let i = 0; i < N - 1; i++) assert.equal((await mtlsGet(port, client, pki.ca.certPem)).status, 200);
   assert.equal(await metricValue(adminPort, 'meshguard_requests_total', { listener: 'inbound', status: '200' }), N, 'admin sums both workers');
   const workersSeen = new Set(out.split('\n').filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l).worker));
   assert.equal(workersSeen.size, 2, `both workers served requests (${[...workersSeen].join(',')})`);
@@ -87,7 +74,7 @@ test('workers: 2 share the listener; one provider feeds both; rotation reaches b
   assert.notEqual(certs.serial, first.serial);
   await new Promise((r) => setTimeout(r, 200));
   const serials = new Set<string>();
-  for (let i = 0; i < 20; i++) serials.add((await get(port, client, pki.ca.certPem)).serial);
+  for (let i = 0; i < 20; i++) serials.add((await mtlsGet(port, client, pki.ca.certPem)).serial);
   assert.deepEqual([...serials], [certs.serial], 'every worker presents the new certificate');
 
   const reload = await httpReq({ port: adminPort, path: '/reload', method: 'POST' });
@@ -95,7 +82,7 @@ test('workers: 2 share the listener; one provider feeds both; rotation reaches b
   assert.equal(JSON.parse(reload.body).workers.length, 2);
 
   app.delayMs = 800;
-  const inflight = get(port, client, pki.ca.certPem);
+  const inflight = mtlsGet(port, client, pki.ca.certPem);
   await new Promise((r) => setTimeout(r, 200));
   child.kill('SIGTERM');
   assert.equal((await inflight).status, 200);
