@@ -35,6 +35,8 @@ export interface VerifyReport {
   checkpoints: number;
   firstSeq: number | null;
   lastSeq: number | null;
+  /** Hash of the last record: with lastSeq, the anchor to pass next time (`--anchor SEQ:HASH`). */
+  lastHash: string | null;
   /** The first problem found; verification stops there (everything after it is unproven). */
   firstBad: BadRecord | null;
   warnings: string[];
@@ -43,7 +45,16 @@ export interface VerifyReport {
 export interface VerifyOptions {
   /** The last file may end in records not yet covered by a checkpoint (the sink is running). */
   live?: boolean;
+  /**
+   * A record known from an earlier check (its seq and hash, e.g. kept from the last report): the
+   * chain must still hold it. This catches whole files removed from the end of the directory, which
+   * nothing inside the directory can show.
+   */
+  anchor?: { seq: number; hash: string };
 }
+
+/** Checkpoint reasons that may end a directory: the sink stopped, or its crash was sealed. */
+const TERMINAL = new Set(['shutdown', 'recovered']);
 
 /**
  * Checks an audit directory: every record's hash, the chain across records and files, sequence
@@ -51,7 +62,7 @@ export interface VerifyOptions {
  * and that the directory ends on a checkpoint. Stops at the first bad record and names it.
  */
 export async function verifyAuditDir(dir: string, key: KeyObject, opts: VerifyOptions = {}): Promise<VerifyReport> {
-  const report: VerifyReport = { ok: false, dir, files: 0, records: 0, checkpoints: 0, firstSeq: null, lastSeq: null, firstBad: null, warnings: [] };
+  const report: VerifyReport = { ok: false, dir, files: 0, records: 0, checkpoints: 0, firstSeq: null, lastSeq: null, lastHash: null, firstBad: null, warnings: [] };
   const files = await listAuditFiles(dir);
   report.files = files.length;
   const fail = (problem: Problem, file: string, line: number, seq: number, message: string): VerifyReport => {
@@ -112,6 +123,9 @@ export async function verifyAuditDir(dir: string, key: KeyObject, opts: VerifyOp
       const h = lineHashes(raw);
       if (!h || h.claimed !== obj['hash'] || h.computed !== h.claimed) return fail('edited', file, lineNo, s, `record ${s} was changed: its content does not match its hash`);
       if (obj['prevHash'] !== hash) return fail('chain-broken', file, lineNo, s, `record ${s} does not follow record ${seq} (previous hash differs): a record was changed, removed or moved`);
+      if (opts.anchor && s === opts.anchor.seq && obj['hash'] !== opts.anchor.hash) {
+        return fail('edited', file, lineNo, s, `record ${s} is not the record of the anchor (hash ${opts.anchor.hash.slice(0, 16)}…): the chain was rewritten from here or earlier`);
+      }
       seq = s;
       hash = obj['hash'] as string;
       report.records++;
@@ -132,7 +146,15 @@ export async function verifyAuditDir(dir: string, key: KeyObject, opts: VerifyOp
     if (lastFile && lastCheckpoint?.reason === 'rotate' && endsWithCheckpoint) {
       return fail('missing-file', file, lines.length, seq + 1, `the last file ends with a rotation checkpoint, but the file that follows it (from record ${seq + 1}) is missing`);
     }
+    if (lastFile && endsWithCheckpoint && !opts.live && lastCheckpoint && !TERMINAL.has(lastCheckpoint.reason)) {
+      return fail('unsigned-tail', file, lines.length, seq + 1,
+        `the directory ends with a "${lastCheckpoint.reason}" checkpoint, not the "shutdown" one a stopped sink writes: records after ${seq} were cut off (or the sink is still running: use --live)`);
+    }
   }
+  if (opts.anchor && seq < opts.anchor.seq) {
+    return fail('missing', files[files.length - 1]!, 0, seq + 1, `the chain ends at record ${seq}, before the anchor record ${opts.anchor.seq}: records or whole files were removed from the end`);
+  }
+  report.lastHash = seq > 0 ? hash : null;
   report.ok = true;
   return report;
 }

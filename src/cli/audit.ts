@@ -15,15 +15,24 @@ export function registerAudit(program: Command): void {
     .argument('<dir>', 'directory of a file sink (audit-*.jsonl)')
     .requiredOption('--key <pubkey>', 'ES256 public key (PEM) that verifies the checkpoints')
     .option('--live', 'the sink is still writing: records after the last checkpoint are a warning, not a failure')
+    .option('--anchor <seq:hash>', 'a record from an earlier check (lastSeq:lastHash of its report) that must still be in the chain')
     .option('--json', 'print the report as JSON')
-    .action(async (dir: string, opts: { key: string; live?: boolean; json?: boolean }) => {
+    .action(async (dir: string, opts: { key: string; live?: boolean; anchor?: string; json?: boolean }) => {
       try {
+        let anchor: { seq: number; hash: string } | undefined;
+        if (opts.anchor !== undefined) {
+          const [seqText, hash] = opts.anchor.split(':');
+          const seq = Number(seqText);
+          if (!Number.isSafeInteger(seq) || seq < 1 || !hash || hash.length !== 64) throw new Error(`--anchor ${opts.anchor}: expected SEQ:HASH (e.g. 1200:<64 hex digits>)`);
+          anchor = { seq, hash };
+        }
         const key = await loadVerifyKey(opts.key);
-        const report = await verifyAuditDir(path.resolve(dir), key, { live: opts.live ?? false });
+        const report = await verifyAuditDir(path.resolve(dir), key, { live: opts.live ?? false, ...(anchor ? { anchor } : {}) });
         if (opts.json) {
           process.stdout.write(JSON.stringify(report, null, 2) + '\n');
         } else if (report.ok) {
           process.stdout.write(`OK ${report.dir}: ${report.records} records (seq ${report.firstSeq ?? '-'}..${report.lastSeq ?? '-'}) in ${report.files} file(s), ${report.checkpoints} signed checkpoint(s)\n`);
+          if (report.lastSeq !== null) process.stdout.write(`anchor for the next check: --anchor ${report.lastSeq}:${report.lastHash}\n`);
           for (const w of report.warnings) process.stdout.write(`warning: ${w}\n`);
         } else {
           const b = report.firstBad!;

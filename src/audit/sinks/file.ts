@@ -200,7 +200,9 @@ export class FileSink implements RecordSink {
       if (this.closed) return;
       this.closed = true;
       if (this.timer) clearInterval(this.timer);
-      if (this.fh && this.sinceCheckpoint > 0) await this.checkpoint('shutdown');
+      // Always, even right after another checkpoint: `shutdown` marks the end of the chain, so a tail
+      // cut back to an earlier checkpoint shows.
+      if (this.fh) await this.checkpoint('shutdown');
       await this.closeFile();
     });
   }

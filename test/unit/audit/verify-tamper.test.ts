@@ -213,3 +213,42 @@ test('meshguard audit keygen writes a key pair the sink and verify accept', asyn
   assert.equal(((await stat(privateKey)).mode & 0o777), 0o600);
   assert.equal(cli(['audit', 'keygen', '--out', out]).status, 2); // refuses to overwrite
 });
+
+test('a tail cut back exactly to an earlier checkpoint is caught: only a shutdown checkpoint ends a directory', async () => {
+  const r = await tamper(async (dir) => {
+    const f = path.join(dir, files.at(-1)!);
+    const ls = await readLines(f);
+    // Keep everything up to the last "records" checkpoint of the last file.
+    const cut = ls.map((l) => JSON.parse(l)).map((o, i) => (o.checkpoint?.reason === 'records' ? i : -1)).filter((i) => i >= 0).at(-1)!;
+    assert.ok(cut >= 0 && cut < ls.length - 1);
+    await writeLines(f, ls.slice(0, cut + 1));
+  });
+  assert.equal(r.firstBad?.problem, 'unsigned-tail');
+});
+
+test('an anchor from an earlier check catches whole files removed from the end, and a rewritten chain', async () => {
+  // Two sidecar lives: the second one's file can be deleted without a trace inside the directory.
+  const dir = await mkdtemp(path.join(tmpdir(), 'mg-audit-anchor-'));
+  await writeDir(dir, keys.priv, 7);
+  await writeDir(dir, keys.priv, 4);
+  const full = await verifyAuditDir(dir, keys.pub);
+  assert.equal(full.ok, true, JSON.stringify(full.firstBad));
+  assert.equal(full.lastSeq, 11);
+  const anchor = { seq: full.lastSeq!, hash: full.lastHash! };
+  const all = await listAuditFiles(dir);
+  assert.equal(all.length, 2);
+  await unlink(path.join(dir, all[1]!));
+  const without = await verifyAuditDir(dir, keys.pub);
+  assert.equal(without.ok, true); // the limit of a self-contained log
+  const withAnchor = await verifyAuditDir(dir, keys.pub, { anchor });
+  assert.equal(withAnchor.firstBad?.problem, 'missing');
+  const wrong = await verifyAuditDir(clean, keys.pub, { anchor: { seq: 3, hash: 'f'.repeat(64) } });
+  assert.equal(wrong.firstBad?.problem, 'edited');
+  assert.equal(wrong.firstBad?.seq, 3);
+  const ok = cli(['audit', 'verify', clean, '--key', keys.pubFile]);
+  const printed = /--anchor (\d+:[0-9a-f]{64})/.exec(ok.stdout)?.[1];
+  assert.ok(printed);
+  assert.equal(cli(['audit', 'verify', clean, '--key', keys.pubFile, '--anchor', printed]).status, 0);
+  assert.equal(cli(['audit', 'verify', dir, '--key', keys.pubFile, '--anchor', `${anchor.seq}:${anchor.hash}`]).status, 1);
+  assert.equal(cli(['audit', 'verify', clean, '--key', keys.pubFile, '--anchor', 'nonsense']).status, 2);
+});
