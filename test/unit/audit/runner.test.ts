@@ -74,10 +74,15 @@ test('queue full with onFull=spool: nothing lost, order kept, spool drained', as
   const recs = Array.from({ length: 60 }, (_, i) => sampleRecord(i));
   for (const r of recs) runner.enqueue(r);
   assert.ok(await metric(reg, 'audit_spooled_total', 'mem') >= 50);
+  assert.equal(await metric(reg, 'audit_queued', 'mem'), runner.backlog);
+  assert.ok(runner.backlog >= 55); // all but the batch the blocked worker holds
   release();
   sink.gate = null;
   await until(() => sink.got.length === 60);
   assert.deepEqual(sink.got.map((r) => r.id), recs.map((r) => r.id));
+  await until(() => runner.backlog === 0);
+  assert.equal(await metric(reg, 'audit_queued', 'mem'), 0);
+  assert.ok((await metric(reg, 'audit_lag_seconds', 'mem')) >= 0);
   assert.equal(await metric(reg, 'audit_dropped_total', 'mem'), 0);
   await runner.close();
   assert.deepEqual((await readdir(o.spoolDir)).filter((f) => f.endsWith('.jsonl')), []);
