@@ -37,9 +37,11 @@ export function buildPrefilters(rules: readonly Rule[]): number {
     for (let link: Rule | undefined = starter; link; link = link.chain) {
       const op = link.op;
       if (!op || op.fn.pattern === undefined || ABSOLUTE_ANCHOR.test(op.fn.pattern)) continue;
-      // One group per transformation chain and marker section: a section skipped at this
-      // paranoia level never has its patterns scanned
-      const key = `${link.section}|${link.tkey}|${link.multiMatch ? 'multi' : ''}`;
+      // One group per transformation chain, phase and paranoia level (a rule's
+      // `paranoia-level/N` tag, else its marker section): patterns of a skipped level are never
+      // scanned, and rules of one level in different files share one scan
+      const pl = starter.tags.find((t) => t.startsWith('paranoia-level/')) ?? `section-${link.section}`;
+      const key = `${starter.phase}|${pl}|${link.tkey}|${link.multiMatch ? 'm' : ''}`;
       const list = byTkey.get(key) ?? [];
       list.push(link);
       byTkey.set(key, list);
