@@ -27,6 +27,8 @@ export interface EngineSettings {
   responseBodyMimeTypes: string[];
   argumentsLimit: number;
   requestBodyJsonDepthLimit: number;
+  /** Build the RE2.Set prefilter (off only to check that it never changes a result). */
+  prefilter: boolean;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -40,6 +42,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   responseBodyMimeTypes: ['text/plain', 'text/html'],
   argumentsLimit: 1000,
   requestBodyJsonDepthLimit: 512,
+  prefilter: true,
 };
 
 export interface RuleSet {
@@ -124,7 +127,7 @@ export class RuleSetBuilder {
       markers[item.phase].set(String(item.id), phases[item.phase].length);
     }
     for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) signTargets(l);
-    buildPrefilters(this.rules);
+    if (this.settings.prefilter) buildPrefilters(this.rules);
     for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) {
       l.tprefixes = l.transforms.map((_, i) => l!.transforms.slice(0, i + 1).map((t) => t.name).join(','));
       l.joinKey = `${l.tkey}|${l.multiMatch ? 'm' : ''}|${l.targetSig}`;
