@@ -148,7 +148,42 @@ test('OWASP CRS at paranoia 1 in the proxy: blocks an attack, passes a plain req
   assert.match(JSON.parse(r.body).detail, /949110/);
 });
 
-test('config: waf on outbound only when listed; an exclusion must be scoped and name rules', async () => {
+test('inspectResponse: a response that leaks a SQL error is replaced by a 403 (CRS phase 4)', async () => {
+  const { createServer } = await import('node:http');
+  const leaky = createServer((req, res) => {
+    if (req.url === '/leak') {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>Warning: mysql_fetch_array() expects parameter 1 to be resource, boolean given in /var/www/x.php on line 3. You have an error in your SQL syntax; check the manual that corresponds to your MySQL server version</body></html>');
+    } else {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end('<html><body>fine</body></html>');
+    }
+  });
+  await new Promise<void>((r) => leaky.listen(0, '127.0.0.1', () => r()));
+  try {
+    const port = (leaky.address() as { port: number }).port;
+    const log = new LogCapture();
+    const { sidecar: s } = await startTestSidecar({ ...config({ mode: 'block', crs: path.join(sharedDir, 'crs'), paranoia: 1, inspectResponse: true }), inbound: { listen: '127.0.0.1:0', app: `http://127.0.0.1:${port}` } }, { dir, logger: log.logger, watchFiles: false });
+    running.push(s);
+    const headers = { accept: 'text/html', 'user-agent': 'test' };
+    const fine = await call(s, leaves.orders, '/ok', { headers });
+    assert.equal(fine.status, 200);
+    assert.match(fine.body, /fine/);
+    const r = await call(s, leaves.orders, '/leak', { headers });
+    assert.equal(r.status, 403);
+    assert.doesNotMatch(r.body, /SQL syntax/, 'the leaking body never reaches the caller');
+    assert.match(JSON.parse(r.body).detail, /959100/);
+    // without inspectResponse the same response passes
+    const { sidecar: off } = await startTestSidecar({ ...config({ mode: 'block', crs: path.join(sharedDir, 'crs'), paranoia: 1 }), inbound: { listen: '127.0.0.1:0', app: `http://127.0.0.1:${port}` } }, { dir, watchFiles: false });
+    running.push(off);
+    assert.equal((await call(off, leaves.orders, '/leak', { headers })).status, 200);
+  } finally {
+    leaky.closeAllConnections();
+    await new Promise<void>((r) => leaky.close(() => r()));
+  }
+});
+
+test('config errors: an exclusion must be scoped and name rules; a rule glob must match', async () => {
   await assert.rejects(sidecar({ mode: 'block', exclusions: [{ spiffeId: SCANNER }] }), /name ruleIds or tags/);
   await assert.rejects(sidecar({ mode: 'block', exclusions: [{ ruleIds: [1] }] }), /scope it with route, spiffeId or pathPrefix/);
   await assert.rejects(sidecar({ mode: 'block', rules: [path.join(dir, 'missing-*.conf')] }), /no rule file matches/);
