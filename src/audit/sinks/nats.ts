@@ -107,6 +107,14 @@ export class NatsSink implements RecordSink {
       const first = pending.indexOf(failed[0]!);
       pending = pending.slice(first);
     }
+    // 503 "no responders": nothing listens on the subject (the stream was deleted, or the server
+    // came back without its store). Reconnect on the next attempt, which creates the stream again.
+    if ((lastErr as { code?: string } | null)?.code === '503') {
+      const nc = this.nc;
+      this.nc = null;
+      this.js = null;
+      await nc?.close().catch(() => undefined);
+    }
     throw lastErr instanceof Error ? lastErr : new Error('NATS publish failed');
   }
 

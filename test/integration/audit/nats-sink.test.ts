@@ -114,3 +114,28 @@ test('NATS unreachable at start: records wait in the spool and arrive once it is
   assert.deepEqual(got.map((r) => r.seq), Array.from({ length: 26 }, (_, i) => i + 1));
   assert.equal(got[25]!.prevHash, got[24]!.hash);
 });
+
+test('the stream deleted under a running sink: publishing fails, records spool, the sink creates the stream again and delivers', { timeout: 60_000 }, async (t) => {
+  const store = await mkdtemp(path.join(tmpdir(), 'mg-nats-'));
+  const spoolDir = await mkdtemp(path.join(tmpdir(), 'mg-nats-spool-'));
+  const server = new OwnNatsServer(await freePort(), store);
+  t.after(async () => { await server.stop(); await rm(store, { recursive: true, force: true }); await rm(spoolDir, { recursive: true, force: true }); });
+  await server.start();
+  const reg = new Registry();
+  const runner = new SinkRunner(new NatsSink({ name: 'bus', url: server.url, stream: 'MG_AUDIT_D', subject: 'mg.audit.d', createStream: true, ackTimeoutMs: 400, retries: 1, logger: silentLogger }),
+    { queue: 50, onFull: 'spool', spoolDir, spoolMaxBytes: 16 << 20, flushTimeoutMs: 5000 }, reg, silentLogger);
+  await runner.init();
+  const first = Array.from({ length: 5 }, (_, i) => sampleRecord(i));
+  for (const r of first) runner.enqueue(r);
+  await until(async () => (await metric(reg, 'audit_written_total')) === 5, 10_000, 'first records');
+  const nc = await connect({ servers: server.url });
+  await (await nc.jetstreamManager()).streams.delete('MG_AUDIT_D');
+  await nc.close();
+  const later = Array.from({ length: 5 }, (_, i) => sampleRecord(10 + i));
+  for (const r of later) runner.enqueue(r);
+  await until(() => runner.backlog === 0, 20_000, 'delivery after the stream came back');
+  await runner.close();
+  const got = await readStream(server.url, 'MG_AUDIT_D');
+  assert.deepEqual(got.map((r) => r.id), later.map((r) => r.id));
+  assert.ok(await metric(reg, 'audit_errors_total') >= 1);
+});
