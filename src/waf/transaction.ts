@@ -8,7 +8,7 @@ import { processRequestBody, processorForContentType } from './body/index.js';
 import { parseQueryInto, parseCookiesInto } from './body/urlencoded.js';
 import { utf8FromBin } from './bytes.js';
 import { VARIABLES } from './variables.js';
-import { scanGroup, type PrefilterGroup } from './prefilter.js';
+import { scanGroup } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
 
 interface RuntimeEx {
@@ -470,8 +470,9 @@ export class Transaction {
 
   private tryOp(rule: Rule, tv: TargetValue, v: string): boolean {
     const op = rule.op!;
-    const pf = rule.prefilter;
-    const r = (pf !== undefined && !rule.multiMatch && !this.prefilterHit(pf.group, pf.index, v) ? false : op.fn(this, v, rule.capture)) !== op.negated;
+    // The prefilter already ruled on the rule as a whole (cannotMatch); a value of a rule that
+    // survived goes to the rule's own regex, which also gives the captures
+    const r = op.fn(this, v, rule.capture) !== op.negated;
     if (r) {
       this.matchedVar = v;
       this.matchedVarName = tv.name;
@@ -480,7 +481,6 @@ export class Transaction {
     return r;
   }
 
-  private pfCache = new Map<number, Map<string, Uint8Array>>();
   private readonly targetsCache = new Map<string, TargetValue[]>();
   private readonly unionCache = new Map<string, Uint8Array>();
 
@@ -528,19 +528,7 @@ export class Transaction {
     return joined;
   }
 
-  private prefilterHit(group: PrefilterGroup, index: number, v: string): boolean {
-    let cache = this.pfCache.get(group.id);
-    if (!cache) {
-      cache = new Map();
-      this.pfCache.set(group.id, cache);
-    }
-    let hits = cache.get(v);
-    if (!hits) {
-      hits = scanGroup(group, v);
-      cache.set(v, hits);
-    }
-    return hits[index] === 1;
-  }
+
 
   /**
    * The value after the rule's transformations, cached per transaction by the original value for
