@@ -15,6 +15,8 @@ export interface WafConfig {
   paranoia?: 1 | 2 | 3 | 4;
   exclusions?: WafExclusion[];
   requestBodyLimit?: number;
+  /** Bytes of request body other than uploaded files (every rule reads them). */
+  requestBodyNoFilesLimit?: number;
   onBodyLimit?: 'reject' | 'partial';
   inspectResponse?: boolean;
   /** Listeners the WAF applies to (default: inbound only). */
@@ -46,6 +48,7 @@ export const wafSchema = {
       },
     },
     requestBodyLimit: { type: 'integer', minimum: 0, description: 'Bytes of request body buffered for inspection' },
+    requestBodyNoFilesLimit: { type: 'integer', minimum: 0, description: 'Bytes of request body other than uploaded file contents (default 131072, as ModSecurity); over it: 413 or partial, as onBodyLimit says' },
     onBodyLimit: { enum: ['reject', 'partial'], default: 'reject', description: 'reject: 413; partial: inspect the first requestBodyLimit bytes' },
     inspectResponse: { type: 'boolean', default: false, description: 'Run phases 3-4 on responses' },
     listeners: { type: 'array', items: { enum: ['inbound', 'outbound'] }, uniqueItems: true, default: ['inbound'], description: 'Listeners the WAF applies to' },

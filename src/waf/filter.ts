@@ -229,6 +229,11 @@ class WafFilter implements Filter {
   }
 
   private decide(ctx: RequestContext, tx: Transaction, it: Interruption | undefined): Verdict {
+    // A body over the limits is refused in both modes: it is a resource limit, not a rule verdict
+    if (it && it.ruleId === 0 && it.status === 413) {
+      this.metrics.requests.inc({ listener: this.listener, action: 'body_too_large' });
+      return { status: 413, error: 'body_too_large', reason: 'request body too large', detail: `more than ${this.engine.ruleSet.settings.requestBodyNoFilesLimit} bytes besides uploaded files` };
+    }
     if (this.mode === 'detect') {
       const would = tx.wouldInterrupt;
       if (would && ctx.waf?.action !== 'would-block') {

@@ -7,6 +7,8 @@ import { WafEngine, crsRuleFiles } from './engine.js';
 
 export const DEFAULT_REQUEST_BODY_LIMIT = 8 * 1024 * 1024;
 export const DEFAULT_RESPONSE_BODY_LIMIT = 512 * 1024;
+/** ModSecurity's default: every rule reads non-file body bytes (about 0.5 s of CPU per MiB with CRS PL1). */
+export const DEFAULT_NO_FILES_LIMIT = 128 * 1024;
 export const DEFAULT_RULES = 'policies/waf/*.conf';
 
 /**
@@ -47,6 +49,7 @@ export function deploymentPreamble(cfg: WafConfig): string {
     `SecResponseBodyAccess ${cfg.inspectResponse ? 'On' : 'Off'}`,
     'SecResponseBodyMimeType text/plain text/html text/xml application/json',
     `SecRequestBodyLimit ${cfg.requestBodyLimit ?? DEFAULT_REQUEST_BODY_LIMIT}`,
+    `SecRequestBodyNoFilesLimit ${cfg.requestBodyNoFilesLimit ?? DEFAULT_NO_FILES_LIMIT}`,
     `SecResponseBodyLimit ${cfg.responseBodyLimit ?? DEFAULT_RESPONSE_BODY_LIMIT}`,
     `SecRequestBodyLimitAction ${cfg.onBodyLimit === 'partial' ? 'ProcessPartial' : 'Reject'}`,
     ...[1, 2, 3, 4, 5].map((p) => `SecDefaultAction "phase:${p},log,auditlog,pass"`),

@@ -167,12 +167,34 @@ export class Transaction {
   /** Body processing, then phase 2. `complete` false: only the first bytes were kept. */
   phaseRequestBody(body: string | undefined, complete = true): Interruption | undefined {
     if (body !== undefined && body.length > 0 && this.requestBodyAccess) {
-      processRequestBody(this, body, complete);
+      // SecRequestBodyNoFilesLimit: everything but uploaded file contents is inspected by every
+      // rule, so it has its own (smaller) limit. Over it: 413 (Reject) or the first bytes (ProcessPartial).
+      const limit = this.rs.settings.requestBodyNoFilesLimit;
+      if (body.length > limit && this.requestBodyProcessor() !== 'MULTIPART') {
+        if (this.rs.settings.requestBodyLimitAction === 'reject') return this.bodyTooLarge();
+        body = body.slice(0, limit);
+        complete = false;
+      }
+      const nonFile = processRequestBody(this, body, complete);
+      if (nonFile > limit && this.rs.settings.requestBodyLimitAction === 'reject') return this.bodyTooLarge();
     } else {
       this.scalars.set('REQUEST_BODY_LENGTH', String(body?.length ?? 0));
     }
     this.updateArgsSize();
     return this.runPhase(2);
+  }
+
+  /** The processor phase 2 will use: a ctl: choice, else what the Content-Type selects. */
+  requestBodyProcessor(): string | undefined {
+    return this.bodyProcessor ?? processorForContentType(this.collection('REQUEST_HEADERS').first('content-type') ?? '');
+  }
+
+  /** A body over the engine's limits: the request ends here with 413, whatever the rule engine mode. */
+  private bodyTooLarge(): Interruption {
+    this.phasesDone = 2;
+    this.scalars.set('INBOUND_DATA_ERROR', '1');
+    this.interruption = { ruleId: 0, action: 'deny', status: 413 };
+    return this.interruption;
   }
 
   phaseResponseHeaders(): Interruption | undefined {

@@ -14,8 +14,11 @@ export function processorForContentType(ct: string): string | undefined {
   return undefined;
 }
 
-/** Runs before phase 2: fills ARGS_POST, FILES, XML, REQUEST_BODY... and the error variables. */
-export function processRequestBody(tx: Transaction, body: string, complete: boolean): void {
+/**
+ * Runs before phase 2: fills ARGS_POST, FILES, XML, REQUEST_BODY... and the error variables.
+ * Returns the body length without uploaded file contents (what SecRequestBodyNoFilesLimit bounds).
+ */
+export function processRequestBody(tx: Transaction, body: string, complete: boolean): number {
   const s = tx.scalars;
   const limits = tx.rs.settings;
   s.set('REQUEST_BODY_LENGTH', String(body.length));
@@ -23,6 +26,7 @@ export function processRequestBody(tx: Transaction, body: string, complete: bool
   s.set('REQBODY_PROCESSOR_ERROR', '0');
   const ct = tx.collection('REQUEST_HEADERS').first('content-type') ?? '';
   const proc = tx.bodyProcessor ?? processorForContentType(ct);
+  let nonFile = body.length;
   if (proc) s.set('REQBODY_PROCESSOR', proc);
   let error: string | undefined;
   switch (proc) {
@@ -34,6 +38,7 @@ export function processRequestBody(tx: Transaction, body: string, complete: bool
       break;
     case 'MULTIPART':
       error = parseMultipart(tx, body, ct, limits.argumentsLimit);
+      nonFile -= Number(s.get('FILES_COMBINED_SIZE') ?? '0');
       break;
     case 'XML': {
       const r = parseXml(body);
@@ -54,4 +59,5 @@ export function processRequestBody(tx: Transaction, body: string, complete: bool
     s.set('REQBODY_PROCESSOR_ERROR', '1');
     s.set('REQBODY_PROCESSOR_ERROR_MSG', error);
   }
+  return nonFile;
 }

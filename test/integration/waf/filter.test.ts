@@ -117,6 +117,12 @@ test('exclusions by caller SPIFFE ID and path; body over the limit: 413 or parti
   const r = await call(s, leaves.orders, '/upload', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: big });
   assert.equal(r.status, 413);
   assert.equal(JSON.parse(r.body).error, 'body_too_large');
+  // non-file bytes have their own limit (every rule reads them); uploaded file contents do not count
+  const { s: nofiles } = await sidecar({ mode: 'detect', requestBodyNoFilesLimit: 1000 });
+  const form = await call(nofiles, leaves.orders, '/form', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'a='.concat('x'.repeat(2000)) });
+  assert.equal(form.status, 413, 'refused even in detect mode: a resource limit, not a rule');
+  const upload = '--b\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\n'.concat('y'.repeat(20000), '\r\n--b--\r\n');
+  assert.equal((await call(nofiles, leaves.orders, '/up', { method: 'POST', headers: { 'content-type': 'multipart/form-data; boundary=b' }, body: upload })).status, 200);
   const { s: partial } = await sidecar({ mode: 'block', requestBodyLimit: 1024, onBodyLimit: 'partial' });
   assert.equal((await call(partial, leaves.orders, '/upload', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: big })).status, 200);
   const attackFirst = "a=1'%20or%20'1'='1&b=".concat('x'.repeat(4000));

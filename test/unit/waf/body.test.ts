@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { engineFrom, run } from './helpers.js';
 import type { Transaction } from '../../../src/waf/transaction.js';
 
-const e = engineFrom('SecRequestBodyAccess On\nSecArgumentsLimit 1000\nSecRequestBodyJsonDepthLimit 100');
+// a large no-files limit: these tests exercise the parsers themselves on big hostile bodies
+const e = engineFrom('SecRequestBodyAccess On\nSecArgumentsLimit 1000\nSecRequestBodyJsonDepthLimit 100\nSecRequestBodyNoFilesLimit 10485760');
 
 function post(ct: string, body: string): Transaction {
   return run(e, { method: 'POST', headers: [['Host', 'x'], ['Content-Type', ct], ['Content-Length', String(body.length)]], body });
@@ -70,4 +71,21 @@ test('hostile bodies: deep nesting, many parts, invalid UTF-8, random bytes — 
     for (const ct of ['application/json', 'application/xml', 'multipart/form-data; boundary=' + junk.slice(0, 10), 'application/x-www-form-urlencoded']) post(ct, junk);
   }
   assert.ok(performance.now() - t0 < 30_000);
+});
+
+test('SecRequestBodyNoFilesLimit: non-file bytes over the limit give 413 (Reject) or are cut (ProcessPartial); file contents do not count', () => {
+  const strict = engineFrom('SecRequestBodyAccess On\nSecRequestBodyNoFilesLimit 100\nSecRequestBodyLimitAction Reject\nSecRule ARGS "@rx attack" "id:1,phase:2,deny"');
+  const big = 'a=' + 'x'.repeat(200);
+  const r = run(strict, { method: 'POST', headers: [['Host', 'x'], ['Content-Type', 'application/x-www-form-urlencoded']], body: big });
+  assert.deepEqual(r.interruption, { ruleId: 0, action: 'deny', status: 413 });
+  const file = '--b\r\nContent-Disposition: form-data; name="f"; filename="a.txt"\r\n\r\n' + 'y'.repeat(5000) + '\r\n--b--\r\n';
+  const up = run(strict, { method: 'POST', headers: [['Host', 'x'], ['Content-Type', 'multipart/form-data; boundary=b']], body: file });
+  assert.equal(up.interruption, undefined, 'a large file is not counted');
+  const fields = '--b\r\nContent-Disposition: form-data; name="f"\r\n\r\n' + 'y'.repeat(500) + '\r\n--b--\r\n';
+  assert.equal(run(strict, { method: 'POST', headers: [['Host', 'x'], ['Content-Type', 'multipart/form-data; boundary=b']], body: fields }).interruption?.status, 413);
+  const partial = engineFrom('SecRequestBodyAccess On\nSecRequestBodyNoFilesLimit 100\nSecRequestBodyLimitAction ProcessPartial\nSecRule ARGS "@rx attack" "id:1,phase:2,deny"');
+  const p1 = run(partial, { method: 'POST', headers: [['Host', 'x'], ['Content-Type', 'application/x-www-form-urlencoded']], body: 'a=attack&b=' + 'x'.repeat(500) });
+  assert.equal(p1.interruption?.ruleId, 1, 'the first bytes are inspected');
+  const p2 = run(partial, { method: 'POST', headers: [['Host', 'x'], ['Content-Type', 'application/x-www-form-urlencoded']], body: 'b=' + 'x'.repeat(500) + '&a=attack' });
+  assert.equal(p2.interruption, undefined, 'bytes past the limit are not');
 });
