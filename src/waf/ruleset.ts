@@ -130,8 +130,13 @@ export class RuleSetBuilder {
     if (this.settings.prefilter) buildPrefilters(this.rules);
     for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) {
       l.tprefixes = l.transforms.map((_, i) => l!.transforms.slice(0, i + 1).map((t) => t.name).join(','));
-      l.joinKey = `${l.tkey}|${l.multiMatch ? 'm' : ''}|${l.targetSig}`;
-      l.unionKey = l.prefilter ? `${l.prefilter.group.id}|${l.targetSig}` : '';
+      // The prefilter reads the targets without exclusions, in any order: a superset of the values
+      // (fine for "cannot match"), shared by more rules. Counting targets must stay exact.
+      const exact = l.targets.some((t) => t.count);
+      l.prefilterExact = exact;
+      const sel = exact ? l.targetSig : prefilterSig(l);
+      l.joinKey = `${l.tkey}|${l.multiMatch ? 'm' : ''}|${sel}`;
+      l.unionKey = l.prefilter ? `${l.prefilter.group.id}|${sel}` : '';
     }
     const byId = new Map<number, Rule>();
     for (const r of this.rules) byId.set(r.id, r);
@@ -376,6 +381,11 @@ function compileOperator(spec: string, where: Where, dir: string): Rule['op'] {
 const VOLATILE = new Set(['TX', 'MATCHED_VAR', 'MATCHED_VAR_NAME', 'MATCHED_VARS', 'MATCHED_VARS_NAMES', 'RULE', 'IP', 'GLOBAL',
   'SESSION', 'USER', 'RESOURCE', 'ENV', 'GEO', 'REQBODY_PROCESSOR', 'HIGHEST_SEVERITY', 'DURATION']);
 
+function prefilterSig(rule: Rule): string {
+  const key = (t: Target) => (t.key !== undefined ? `=${t.key}` : t.keyRx ? `~${t.keyRx.source}` : '');
+  return 'P:' + [...new Set(rule.targets.map((t) => `${t.variable.name}${key(t)}${t.xpath !== undefined ? `@${t.xpath}` : ''}`))].sort().join('|');
+}
+
 function signTargets(rule: Rule): void {
   const key = (f: KeyFilter) => (f.key !== undefined ? `=${f.key}` : f.keyRx ? `~${f.keyRx.source}` : '');
   const parts = rule.targets.map((t) => `${t.count ? '&' : ''}${t.variable.name}${key(t)}${t.xpath !== undefined ? `@${t.xpath}` : ''}`);
@@ -389,7 +399,7 @@ export function newRule(where: Where): Rule {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', tprefixes: [],
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, tprefixes: [],
   };
 }
 

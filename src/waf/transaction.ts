@@ -514,7 +514,7 @@ export class Transaction {
   private cannotMatch(rule: Rule): boolean {
     const pf = rule.prefilter;
     if (pf === undefined || rule.op!.negated || !rule.stableTargets) return false;
-    const rex = this.ruleRuntimeEx(rule);
+    const rex = rule.prefilterExact ? this.ruleRuntimeEx(rule) : null;
     const key = rex ? rex.unionKey : rule.unionKey;
     let union = this.unionCache.get(key);
     if (!union) {
@@ -530,7 +530,7 @@ export class Transaction {
   /** The rule's transformed values joined by \n (shared by every group with the same chain and targets). */
   private joinedValues(rule: Rule, key: string): string | undefined {
     if (this.joinedCache.has(key)) return this.joinedCache.get(key);
-    const values = this.resolveTargets(rule);
+    const values = rule.prefilterExact ? this.resolveTargets(rule) : this.prefilterValues(rule);
     let joined: string | undefined;
     if (values.length) {
       joined = '';
@@ -596,6 +596,27 @@ export class Transaction {
     return c;
   }
 
+
+  /**
+   * What the rule's targets select, ignoring its exclusions and run-time removals: a superset of
+   * its values, cached by the target set so that rules differing only in exclusions or order share it.
+   */
+  private prefilterValues(rule: Rule): TargetValue[] {
+    const key = rule.joinKey.slice(rule.joinKey.indexOf('P:'));
+    let out = this.targetsCache.get(key);
+    if (out) return out;
+    out = [];
+    for (const t of rule.targets) {
+      const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath)
+        : t.key !== undefined && t.variable.lookup ? t.variable.lookup(this, t.key) : t.variable.entries(this);
+      for (const e of entries) {
+        if (t.keyRx !== undefined ? !t.keyRx.test(e.key) : t.key !== undefined && !t.variable.lookup && e.key.toLowerCase() !== t.key) continue;
+        out.push({ name: '', key: e.key, value: e.value });
+      }
+    }
+    this.targetsCache.set(key, out);
+    return out;
+  }
 
   /** Every (name, value) the rule's targets select, after its exclusions and run-time removals. */
   private resolveTargets(rule: Rule): TargetValue[] {

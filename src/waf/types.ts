@@ -111,6 +111,8 @@ export interface Rule {
   /** Cache keys built once at load: transformed+joined values, and the prefilter union. */
   joinKey: string;
   unionKey: string;
+  /** The prefilter must read exactly the rule's values (counting targets), not the superset. */
+  prefilterExact: boolean;
   /** The selected values do not change within a phase (no TX, MATCHED_*, ...): they may be cached. */
   stableTargets: boolean;
   /** Index of the SecMarker section the rule sits in: rules a skipAfter jumps over together share one. */
