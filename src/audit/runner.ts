@@ -215,7 +215,7 @@ export class SinkRunner {
       if (ok) this.m.spooled.inc(left.length);
       else this.m.dropped.inc(left.length);
     }
-    if (this.spool) await this.spool.settle();
+    if (this.spool) await this.spool.release();
     this.m.queued.set(this.backlog);
     try {
       await this.sink.close();

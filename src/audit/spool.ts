@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, unlink, appendFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { lockDir } from './dir-lock.js';
 
 const SEGMENT_SUFFIX = '.jsonl';
 /** Segment ids start high so that `prepend` can always go lower. */
@@ -35,8 +36,11 @@ export class DiskSpool {
     private readonly segmentBytes = 1 << 20,
   ) {}
 
+  private unlock: (() => Promise<void>) | null = null;
+
   async init(): Promise<void> {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    this.unlock = await lockDir(this.dir);
     const ids = (await readdir(this.dir))
       .filter((n) => n.endsWith(SEGMENT_SUFFIX))
       .map((n) => Number(n.slice(0, -SEGMENT_SUFFIX.length)))
@@ -100,6 +104,13 @@ export class DiskSpool {
     this.headId = id;
     if (this.tailId < id) { this.tailId = id; this.tailBytes = this.segmentBytes; }
     return true;
+  }
+
+  /** Lets another process use this spool (after settle). */
+  async release(): Promise<void> {
+    await this.settle();
+    await this.unlock?.();
+    this.unlock = null;
   }
 
   /** Waits until every appended line is on disk (or was counted lost). */

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import { GENESIS_HASH, lineHashes } from './chain.js';
@@ -157,4 +157,31 @@ export async function verifyAuditDir(dir: string, key: KeyObject, opts: VerifyOp
   report.lastHash = seq > 0 ? hash : null;
   report.ok = true;
   return report;
+}
+
+export interface TreeReport {
+  ok: boolean;
+  /** One report per chain: the directory itself, or each `worker-<id>` subdirectory of a cluster. */
+  reports: VerifyReport[];
+}
+
+/**
+ * Verifies `dir`, or, when it holds no audit files but `worker-<id>` subdirectories (a sidecar run
+ * with `workers`: each worker keeps its own chain), each of those.
+ */
+export async function verifyAuditTree(dir: string, key: KeyObject, opts: VerifyOptions = {}): Promise<TreeReport> {
+  if ((await listAuditFiles(dir)).length === 0) {
+    const subs = (await readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory() && d.name.startsWith('worker-'))
+      .map((d) => d.name)
+      .sort((a, b) => Number(a.slice(7)) - Number(b.slice(7)));
+    if (subs.length > 0) {
+      // An anchor names one chain: it cannot apply to several.
+      const { anchor: _ignored, ...rest } = opts;
+      const reports = await Promise.all(subs.map((s) => verifyAuditDir(path.join(dir, s), key, rest)));
+      return { ok: reports.every((r) => r.ok), reports };
+    }
+  }
+  const r = await verifyAuditDir(dir, key, opts);
+  return { ok: r.ok, reports: [r] };
 }

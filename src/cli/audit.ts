@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadVerifyKey, generateSigningKeyPair } from '../audit/checkpoint.js';
 import { publicKeyPath } from '../audit/ensure-key.js';
-import { verifyAuditDir } from '../audit/verify.js';
+import { verifyAuditTree } from '../audit/verify.js';
 
 /** `meshguard audit verify DIR --key PUBKEY` and `meshguard audit keygen --out FILE`. */
 export function registerAudit(program: Command): void {
@@ -27,18 +27,23 @@ export function registerAudit(program: Command): void {
           anchor = { seq, hash };
         }
         const key = await loadVerifyKey(opts.key);
-        const report = await verifyAuditDir(path.resolve(dir), key, { live: opts.live ?? false, ...(anchor ? { anchor } : {}) });
+        const tree = await verifyAuditTree(path.resolve(dir), key, { live: opts.live ?? false, ...(anchor ? { anchor } : {}) });
         if (opts.json) {
-          process.stdout.write(JSON.stringify(report, null, 2) + '\n');
-        } else if (report.ok) {
-          process.stdout.write(`OK ${report.dir}: ${report.records} records (seq ${report.firstSeq ?? '-'}..${report.lastSeq ?? '-'}) in ${report.files} file(s), ${report.checkpoints} signed checkpoint(s)\n`);
-          if (report.lastSeq !== null) process.stdout.write(`anchor for the next check: --anchor ${report.lastSeq}:${report.lastHash}\n`);
-          for (const w of report.warnings) process.stdout.write(`warning: ${w}\n`);
+          // One chain: its report, as always. Several (cluster workers): { ok, reports }.
+          process.stdout.write(JSON.stringify(tree.reports.length === 1 ? tree.reports[0] : tree, null, 2) + '\n');
         } else {
-          const b = report.firstBad!;
-          process.stdout.write(`FAILED ${report.dir}\n${b.file}:${b.line}: record ${b.seq}: ${b.problem}: ${b.message}\n`);
+          for (const report of tree.reports) {
+            if (report.ok) {
+              process.stdout.write(`OK ${report.dir}: ${report.records} records (seq ${report.firstSeq ?? '-'}..${report.lastSeq ?? '-'}) in ${report.files} file(s), ${report.checkpoints} signed checkpoint(s)\n`);
+              if (report.lastSeq !== null) process.stdout.write(`anchor for the next check: --anchor ${report.lastSeq}:${report.lastHash}\n`);
+              for (const w of report.warnings) process.stdout.write(`warning: ${w}\n`);
+            } else {
+              const b = report.firstBad!;
+              process.stdout.write(`FAILED ${report.dir}\n${b.file}:${b.line}: record ${b.seq}: ${b.problem}: ${b.message}\n`);
+            }
+          }
         }
-        process.exitCode = report.ok ? 0 : 1;
+        process.exitCode = tree.ok ? 0 : 1;
       } catch (err) {
         process.stderr.write(`meshguard audit verify: ${(err as Error).message}\n`);
         process.exitCode = 2;

@@ -11,6 +11,7 @@ import { SinkRunner, type RunnerOptions } from '../runner.js';
 import { FileSink } from './file.js';
 import { NatsSink } from './nats.js';
 import { ShadowSink } from './http-shadow.js';
+import { workerSubdir } from '../dir-lock.js';
 
 export interface SinkEnv {
   configFile: string;
@@ -21,11 +22,18 @@ export interface SinkEnv {
 
 const dur = (v: unknown, dflt: number): number => (v === undefined ? dflt : parseDurationMs(v as string | number));
 
+/** `dir`, or its `worker-<id>` subdirectory in a cluster worker (one writer per directory). */
+function own(dir: string): string {
+  const sub = workerSubdir();
+  return sub ? path.join(dir, sub) : dir;
+}
+
+/** `defaultSpool` is absolute and already the process's own. */
 function runnerOptions(cfg: AuditSinkConfig, env: SinkEnv, defaultOnFull: 'spool' | 'drop', defaultSpool: string): RunnerOptions {
   return {
     queue: cfg.queue ?? 10_000,
     onFull: cfg.onFull ?? defaultOnFull,
-    spoolDir: path.resolve(env.configDir, cfg.spoolDir ?? defaultSpool),
+    spoolDir: cfg.spoolDir ? own(path.resolve(env.configDir, cfg.spoolDir)) : defaultSpool,
     spoolMaxBytes: cfg.spoolMaxBytes ?? 256 * 1024 * 1024,
     flushTimeoutMs: dur(cfg.flushTimeout, 5000),
   };
@@ -41,7 +49,7 @@ export async function createSinkRunner(cfg: AuditSinkConfig, env: SinkEnv): Prom
     switch (cfg.type) {
       case 'file': {
         const c = cfg as FileSinkConfig;
-        const dir = path.resolve(env.configDir, c.dir);
+        const dir = own(path.resolve(env.configDir, c.dir));
         sink = await FileSink.open({
           name: c.name,
           dir,
@@ -69,14 +77,14 @@ export async function createSinkRunner(cfg: AuditSinkConfig, env: SinkEnv): Prom
           retries: c.retries ?? 3,
           logger: env.logger,
         });
-        opts = runnerOptions(c, env, 'spool', path.join('audit-spool', c.name));
+        opts = runnerOptions(c, env, 'spool', own(path.resolve(env.configDir, 'audit-spool', c.name)));
         break;
       }
       case 'http-shadow': {
         const c = cfg as ShadowSinkConfig;
         const failed = counter(env.metrics, 'audit_shadow_failed_total', 'Shadow requests that failed (not retried)', ['sink']);
         sink = new ShadowSink({ name: c.name, route: c.route, timeoutMs: dur(c.timeout, 5000), logger: env.logger, onFailed: (n) => failed.inc({ sink: c.name }, n) });
-        opts = runnerOptions(c, env, 'drop', path.join('audit-spool', c.name));
+        opts = runnerOptions(c, env, 'drop', own(path.resolve(env.configDir, 'audit-spool', c.name)));
         break;
       }
       default:

@@ -7,6 +7,7 @@ import type { RecordSink } from '../sink.js';
 import { chainLine, GENESIS_HASH, type ChainState } from '../chain.js';
 import { signCheckpoint, type CheckpointPayload } from '../checkpoint.js';
 import { auditFileName, listAuditFiles } from '../audit-files.js';
+import { lockDir } from '../dir-lock.js';
 
 function stripChain(rec: AuditRecord): AuditRecord {
   const { seq: _s, prevHash: _p, hash: _h, ...rest } = rec;
@@ -43,6 +44,7 @@ export class FileSink implements RecordSink {
   private lock: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  private unlock: (() => Promise<void>) | null = null;
 
   private constructor(private readonly o: FileSinkOptions) {
     this.name = o.name;
@@ -76,6 +78,7 @@ export class FileSink implements RecordSink {
   /** Continues the chain of an existing directory; seals a tail an earlier process left unsigned. */
   private async recover(): Promise<void> {
     await mkdir(this.o.dir, { recursive: true, mode: 0o700 });
+    this.unlock = await lockDir(this.o.dir);
     const files = await listAuditFiles(this.o.dir);
     const last = files[files.length - 1];
     if (!last) return;
@@ -204,6 +207,7 @@ export class FileSink implements RecordSink {
       // cut back to an earlier checkpoint shows.
       if (this.fh) await this.checkpoint('shutdown');
       await this.closeFile();
+      await this.unlock?.();
     });
   }
 }

@@ -84,3 +84,23 @@ test('no writes, no file; an empty directory does not verify', async () => {
   assert.equal(report.ok, false);
   assert.equal(report.firstBad?.problem, 'no-files');
 });
+
+test('one writer per directory: a directory locked by another live process is refused; a stale lock is taken over', async () => {
+  const keys = await makeKeys();
+  const dir = await newDir();
+  const { spawn } = await import('node:child_process');
+  const { writeFile } = await import('node:fs/promises');
+  const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
+  try {
+    await writeFile(path.join(dir, '.lock'), String(holder.pid));
+    await assert.rejects(openSink(dir, keys.priv), (e: Error) => e.message.includes(`in use by another meshguard process (pid ${holder.pid})`));
+  } finally {
+    holder.kill();
+  }
+  await new Promise((r) => holder.once('exit', r));
+  const sink = await openSink(dir, keys.priv); // the holder is gone: its lock is stale
+  await sink.write([sampleRecord(1)]);
+  await sink.close();
+  assert.equal((await readdir(dir)).includes('.lock'), false);
+  assert.equal((await verifyAuditDir(dir, keys.pub)).ok, true);
+});

@@ -151,6 +151,8 @@ test('DiskSpool keeps FIFO order with prepend, and deletes consumed segments', a
     await s.consume(got.length);
   }
   assert.deepEqual(seen, ['a1', 'b1', 'c1', 'c2', 'd1']);
+  assert.deepEqual(await readdir(dir), ['.lock']); // segments gone; the lock until release
+  await s.release();
   assert.deepEqual(await readdir(dir), []);
 });
 
