@@ -16,7 +16,8 @@ import { ShadowSink } from './sinks/http-shadow.js';
 interface TapState {
   req: BodyCapture | null;
   res: BodyCapture | null;
-  headers: boolean;
+  /** The sample die, cast at the headers for the first rule that can already be sure to match. */
+  presampled?: { index: number; selected: boolean };
 }
 
 const EXT = 'mirror';
@@ -46,15 +47,24 @@ export class MirrorFilter implements Filter {
   }
 
   onRequestHeaders(ctx: RequestContext): undefined {
+    // Bodies are copied only for rules that may still match. A rule whose whole match is known now
+    // ends the search: rules after it can never win. Its sample is decided now, so an unsampled
+    // request copies nothing (rules before it that depend on the outcome may still win at the end).
     let max = 0;
-    let headers = false;
+    let presampled: TapState['presampled'];
     for (const r of this.rules) {
       if (!r.testRequest(ctx)) continue;
+      if (!r.late) {
+        const selected = r.sample >= 1 || this.random() < r.sample;
+        presampled = { index: r.index, selected };
+        if (selected && r.maxBodyBytes > max) max = r.maxBodyBytes;
+        break;
+      }
       if (r.maxBodyBytes > max) max = r.maxBodyBytes;
-      headers ||= r.headers;
     }
-    if (max > 0 || headers) {
-      const st: TapState = { req: max > 0 ? new BodyCapture(max) : null, res: max > 0 ? new BodyCapture(max) : null, headers };
+    if (max > 0 || presampled) {
+      const st: TapState = { req: max > 0 ? new BodyCapture(max) : null, res: max > 0 ? new BodyCapture(max) : null };
+      if (presampled) st.presampled = presampled;
       ctx.ext[EXT] = st;
     }
     return undefined;
@@ -70,9 +80,9 @@ export class MirrorFilter implements Filter {
 
   onComplete(ctx: RequestContext): void {
     try {
-      const rule = selectRule(this.rules, ctx, this.random);
-      if (!rule) return;
       const st = ctx.ext[EXT] as TapState | undefined;
+      const rule = selectRule(this.rules, ctx, this.random, st?.presampled);
+      if (!rule) return;
       const cap = (c: BodyCapture | null | undefined): BodyCapture | null => (c && rule.maxBodyBytes > 0 ? c.limited(rule.maxBodyBytes) : null);
       const reqBody = cap(st?.req);
       const resBody = cap(st?.res);

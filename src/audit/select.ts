@@ -13,6 +13,8 @@ export interface CompiledRule {
   test(ctx: RequestContext): boolean;
   /** The part of `test` that is known when the request headers arrive (for deciding what to capture). */
   testRequest(ctx: RequestContext): boolean;
+  /** Whether `test` needs more than `testRequest` (status, RBAC, WAF, roles). */
+  readonly late: boolean;
 }
 
 function list(v: string | number | Array<string | number> | undefined): string[] | undefined {
@@ -96,16 +98,27 @@ export function compileRules(rules: readonly MirrorRule[], where: string): Compi
       sinks: [...rule.sinks],
       headers: rule.capture?.headers ?? false,
       maxBodyBytes: rule.capture?.maxBodyBytes ?? 0,
+      late: late.length > 0,
       test: (ctx) => { for (const p of all) if (!p(ctx)) return false; return true; },
       testRequest: (ctx) => { for (const p of req) if (!p(ctx)) return false; return true; },
     };
   });
 }
 
-/** First matching rule, then its sample; null when nothing is to be mirrored. */
-export function selectRule(rules: readonly CompiledRule[], ctx: RequestContext, random: () => number = Math.random): CompiledRule | null {
+/**
+ * First matching rule, then its sample; null when nothing is to be mirrored. `presampled` holds a
+ * sampling decision already taken for one rule at the request headers (see the mirror filter).
+ */
+export function selectRule(
+  rules: readonly CompiledRule[],
+  ctx: RequestContext,
+  random: () => number = Math.random,
+  presampled?: { index: number; selected: boolean },
+): CompiledRule | null {
   for (const r of rules) {
-    if (r.test(ctx)) return r.sample >= 1 || random() < r.sample ? r : null;
+    if (!r.test(ctx)) continue;
+    if (presampled && presampled.index === r.index) return presampled.selected ? r : null;
+    return r.sample >= 1 || random() < r.sample ? r : null;
   }
   return null;
 }

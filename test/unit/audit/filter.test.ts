@@ -152,3 +152,41 @@ test('a sink opened by a snapshot that failed to build is still flushed at shutd
   assert.equal(report.ok, true, JSON.stringify(report.firstBad));
   assert.equal(report.records, 2);
 });
+
+test('the sample is cast at the headers when the rule is sure to win: an unsampled request copies no body; a rule that needs the outcome still wins first', async () => {
+  const h = await harness();
+  const keys = await makeKeys();
+  const audit: AuditConfig = {
+    sinks: [{ name: 'local', type: 'file', dir: './audit', signingKey: keys.privFile }],
+    mirror: [
+      { match: { status: '5xx' }, sample: 1, sinks: ['local'], capture: { maxBodyBytes: 64 } },
+      { match: { pathPrefix: '/never' }, sample: 0, sinks: ['local'], capture: { maxBodyBytes: 64 } },
+      { match: { pathPrefix: '/always' }, sample: 1, sinks: ['local'], capture: { maxBodyBytes: 64 } },
+    ],
+  };
+  const f = (await mirrorFilterFactory.build(h.bctx('inbound', audit))) as MirrorFilter;
+  const run = (p: string, status: number) => {
+    const ctx = makeCtx({ path: p, method: 'POST' });
+    f.onRequestHeaders(ctx);
+    f.onRequestData(ctx, Buffer.from('payload'));
+    ctx.status = status;
+    f.onComplete(ctx);
+    return ctx.ext['mirror'] as { req: { total: number } | null } | undefined;
+  };
+  // /never: the 5xx rule may still match, so the body is copied (cap 64) ...
+  assert.equal(run('/never', 200)?.req?.total, 7);
+  run('/never', 503); // ... and here it does: recorded by rule 0 with its body
+  assert.equal(run('/always', 200)?.req?.total, 7);
+  await h.shutdown();
+  const file = (await listAuditFiles(path.join(h.dir, 'audit')))[0]!;
+  const recs = (await readFile(path.join(h.dir, 'audit', file), 'utf8')).split('\n').filter((l) => l.startsWith('{"v"')).map((l) => JSON.parse(l));
+  assert.deepEqual(recs.map((r) => [r.path, r.rule, r.request.body?.data]), [['/never', 0, 'payload'], ['/always', 2, 'payload']]);
+
+  // Without an outcome rule in front, an unsampled request gets no body copy at all.
+  const h2 = await harness();
+  const f2 = (await mirrorFilterFactory.build(h2.bctx('inbound', { ...audit, mirror: audit.mirror.slice(1) }))) as MirrorFilter;
+  const ctx = makeCtx({ path: '/never', method: 'POST' });
+  f2.onRequestHeaders(ctx);
+  assert.equal((ctx.ext['mirror'] as { req: unknown }).req, null);
+  await h2.shutdown();
+});
