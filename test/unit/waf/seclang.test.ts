@@ -64,3 +64,35 @@ test('errors name file, line and rule id', () => {
   // a chained rule's error names the chain starter's id
   assert.match(loadError('SecRule ARGS "@rx a" "id:12,phase:2,chain"\n  SecRule ARGS "@bad" ""').message, /bad\.conf:2: rule 12 \(chained rule\): unknown operator/);
 });
+
+test('fuzz: random rule text either loads or fails with a UserInputError naming the file', () => {
+  const pieces = ['SecRule', 'SecAction', 'SecMarker', 'ARGS', 'REQUEST_HEADERS:Host', '!ARGS:/x|y/', '&TX:a', '"@rx a(b"', '"@rx ^a$"',
+    '"id:1,phase:2,pass"', '"id:2,chain"', "\"msg:'unterminated", '\\\n', '"', "'", '|', ':', ',', 't:none', '@pm', 'X'.repeat(50), '\xff\xfe', '#', '\n'];
+  let seed = 42;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  let loaded = 0;
+  let refused = 0;
+  for (let i = 0; i < 500; i++) {
+    let text = '';
+    const lines = 1 + rnd(3);
+    for (let l = 0; l < lines; l++) {
+      const directive = ['SecRule ARGS "@rx a"', 'SecAction', 'SecMarker', 'SecRule', '# comment'][rnd(5)]!;
+      text += directive + ' ';
+      const len = rnd(4);
+      for (let j = 0; j < len; j++) text += pieces[rnd(pieces.length)] + (rnd(3) ? ' ' : '');
+      text += ` "id:${100 + i * 10 + l},phase:2,pass"\n`;
+    }
+    try {
+      engineFrom(text, 'fuzz.conf');
+      loaded++;
+    } catch (err) {
+      refused++;
+      assert.ok(err instanceof UserInputError, `not a UserInputError for ${JSON.stringify(text)}: ${String(err)}`);
+      assert.match(err.message, /^fuzz\.conf(:\d+)?: /);
+    }
+  }
+  assert.ok(loaded > 0 && refused > 0, `loaded ${loaded}, refused ${refused}`);
+});
