@@ -134,7 +134,9 @@ export class RuleSetBuilder {
       // (fine for "cannot match"), shared by more rules. Counting targets must stay exact.
       const exact = l.targets.some((t) => t.count);
       l.prefilterExact = exact;
-      const sel = exact ? l.targetSig : prefilterSig(l);
+      l.psig = prefilterSig(l);
+      l.joinSafe = !exact && !l.multiMatch && l.transforms.every((t) => t.joinSafe === true || t.joinSafeFor !== undefined);
+      const sel = exact ? l.targetSig : l.psig;
       l.joinKey = `${l.tkey}|${l.multiMatch ? 'm' : ''}|${sel}`;
       l.unionKey = l.prefilter ? `${l.prefilter.group.id}|${sel}` : '';
     }
@@ -399,7 +401,7 @@ export function newRule(where: Where): Rule {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, tprefixes: [],
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', joinSafe: false, tprefixes: [],
   };
 }
 

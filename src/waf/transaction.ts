@@ -518,7 +518,7 @@ export class Transaction {
     const key = rex ? rex.unionKey : rule.unionKey;
     let union = this.unionCache.get(key);
     if (!union) {
-      const joined = this.joinedValues(rule, rex ? rex.joinKey : rule.joinKey);
+      const joined = rule.joinSafe ? this.joinedSafe(rule) : this.joinedValues(rule, rex ? rex.joinKey : rule.joinKey);
       union = joined === undefined ? new Uint8Array(pf.group.size) : scanGroup(pf.group, joined);
       this.unionCache.set(key, union);
     }
@@ -526,6 +526,47 @@ export class Transaction {
   }
 
   private readonly joinedCache = new Map<string, string | undefined>();
+
+  /**
+   * For join-safe chains: the raw values joined once per target set, then each transformation
+   * applied to the whole string (one call instead of one per value), with every prefix of the
+   * chain cached. The keys equal joinedValues' keys: by join-safety the strings are the same.
+   */
+  private joinedSafe(rule: Rule): string | undefined {
+    const tail = '||' + rule.psig;
+    let raw: string | undefined;
+    if (this.joinedCache.has(tail)) {
+      raw = this.joinedCache.get(tail);
+    } else {
+      const vals = this.prefilterValues(rule);
+      if (vals.length) {
+        raw = vals[0]!.value;
+        for (let i = 1; i < vals.length; i++) raw += '\n' + vals[i]!.value;
+      }
+      this.joinedCache.set(tail, raw);
+    }
+    if (raw === undefined) return undefined;
+    const n = rule.transforms.length;
+    let v = raw;
+    let start = 0;
+    for (let i = n - 1; i >= 0; i--) {
+      const c = this.joinedCache.get(rule.tprefixes[i] + tail);
+      if (c !== undefined) {
+        if (i === n - 1) return c;
+        v = c;
+        start = i + 1;
+        break;
+      }
+    }
+    for (let i = start; i < n; i++) {
+      const t = rule.transforms[i]!;
+      // a conditionally safe step that is not safe on this string: per-value path for the rest
+      if (t.joinSafe !== true && !t.joinSafeFor!(v)) return this.joinedValues(rule, rule.joinKey);
+      v = t.fn(v);
+      this.joinedCache.set(rule.tprefixes[i] + tail, v);
+    }
+    return v;
+  }
 
   /** The rule's transformed values joined by \n (shared by every group with the same chain and targets). */
   private joinedValues(rule: Rule, key: string): string | undefined {
@@ -602,7 +643,7 @@ export class Transaction {
    * its values, cached by the target set so that rules differing only in exclusions or order share it.
    */
   private prefilterValues(rule: Rule): TargetValue[] {
-    const key = rule.joinKey.slice(rule.joinKey.indexOf('P:'));
+    const key = rule.psig;
     let out = this.targetsCache.get(key);
     if (out) return out;
     out = [];

@@ -66,6 +66,14 @@ export type TransformFn = (input: string) => string;
 export interface Transformation {
   name: string;
   fn: TransformFn;
+  /**
+   * Applied to values joined by `\n` it gives the join of the per-value results: it works byte by
+   * byte or on escapes that a `\n` cannot be part of, and leaves `\n` alone. The prefilter then
+   * transforms a whole target list in one call.
+   */
+  joinSafe?: boolean;
+  /** Join-safe only for joined strings this predicate accepts (e.g. no backslash at all). */
+  joinSafeFor?: (joined: string) => boolean;
 }
 
 export type Disruptive = 'pass' | 'deny' | 'drop' | 'block' | 'allow' | 'redirect';
@@ -113,6 +121,10 @@ export interface Rule {
   unionKey: string;
   /** The prefilter must read exactly the rule's values (counting targets), not the superset. */
   prefilterExact: boolean;
+  /** Target set as the prefilter reads it (no exclusions, any order). */
+  psig: string;
+  /** Every transformation is joinSafe (and no multiMatch): the prefilter transforms the joined values. */
+  joinSafe: boolean;
   /** The selected values do not change within a phase (no TX, MATCHED_*, ...): they may be cached. */
   stableTargets: boolean;
   /** Index of the SecMarker section the rule sits in: rules a skipAfter jumps over together share one. */

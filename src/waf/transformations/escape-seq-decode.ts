@@ -6,6 +6,8 @@ const SIMPLE: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, 
 /** ANSI C escapes: \n-style, \xHH, \OOO (1-3 octal digits); unknown escapes stay as written. */
 export const escapeSeqDecode: Transformation = {
   name: 'escapeSeqDecode',
+  // an escape can swallow the joining \n (`\\` then newline): only strings without `\\` are join-safe
+  joinSafeFor: (s: string) => s.indexOf('\\') < 0,
   fn(s) {
     if (s.indexOf('\\') < 0) return s;
     const out: number[] = [];

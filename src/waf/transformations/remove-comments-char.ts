@@ -2,6 +2,7 @@ import type { Transformation } from '../types.js';
 /** Removes the comment markers themselves: `/*`, `*\/`, `--`, `#`. */
 export const removeCommentsChar: Transformation = {
   name: 'removeCommentsChar',
+  joinSafe: true,
   fn(s) {
     if (s.indexOf('/') < 0 && s.indexOf('*') < 0 && s.indexOf('-') < 0 && s.indexOf('#') < 0) return s;
     let out = '';

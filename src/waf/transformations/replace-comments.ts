@@ -2,6 +2,8 @@ import type { Transformation } from '../types.js';
 /** Each C comment (an unterminated one runs to the end) becomes one space. */
 export const replaceComments: Transformation = {
   name: 'replaceComments',
+  // a comment may span the joining \n: only strings without `/*` are join-safe
+  joinSafeFor: (s: string) => s.indexOf('/*') < 0,
   fn(s) {
     if (s.indexOf('/*') < 0) return s;
     let out = '';

@@ -1,6 +1,7 @@
 import type { Transformation } from '../types.js';
 export const uppercase: Transformation = {
   name: 'uppercase',
+  joinSafe: true,
   fn(s) {
     let out = '';
     for (let i = 0; i < s.length; i++) {

@@ -28,4 +28,5 @@ export function urlDecode(s: string, uni: boolean): string {
   return fromCodes(out);
 }
 
-export const urlDecodeUni: Transformation = { name: 'urlDecodeUni', fn: (s) => urlDecode(s, true) };
+export const urlDecodeUni: Transformation = { name: 'urlDecodeUni',
+  joinSafe: true, fn: (s) => urlDecode(s, true) };

@@ -1,3 +1,4 @@
 import type { Transformation } from '../types.js';
 import { urlDecode as decode } from './url-decode-uni.js';
-export const urlDecode: Transformation = { name: 'urlDecode', fn: (s) => decode(s, false) };
+export const urlDecode: Transformation = { name: 'urlDecode',
+  joinSafe: true, fn: (s) => decode(s, false) };

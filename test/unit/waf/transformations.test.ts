@@ -56,3 +56,28 @@ test('transformations never throw and stay linear on hostile input', () => {
   assert.equal(s, '<script>');
   assert.ok(performance.now() - t0 < 20_000, 'no transformation is super-linear');
 });
+
+test('join-safe transformations: T(a + "\\n" + b) === T(a) + "\\n" + T(b) on random escape-heavy values', () => {
+  const alphabet = ['%', 'u', 'U', 'f', 'F', '0', '4', '1', 'a', 'A', '&', '#', 'x', ';', 'l', 't', 'g', 'q', '/', '*', '-', '\\', '\0', ' ', '+', '\n', '\xc3', '\xa9', '\xe2', '\x82', '\xff', 'amp', 'lt'];
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const value = () => {
+    let s = '';
+    const len = rnd(12);
+    for (let i = 0; i < len; i++) s += alphabet[rnd(alphabet.length)];
+    return s;
+  };
+  const safe = [...TRANSFORMATIONS.values()].filter((x) => x.joinSafe || x.joinSafeFor);
+  assert.ok(safe.length >= 12);
+  for (const tr of safe) {
+    for (let i = 0; i < 3000; i++) {
+      const a = value(), b = value();
+      // conditionally safe ones: only where their predicate accepts the joined string
+      if (!tr.joinSafe && !tr.joinSafeFor!(a + '\n' + b)) continue;
+      assert.equal(tr.fn(a + '\n' + b), tr.fn(a) + '\n' + tr.fn(b), `${tr.name}(${JSON.stringify(a)} + \\n + ${JSON.stringify(b)})`);
+    }
+  }
+});
