@@ -10,6 +10,10 @@ export const lowercase: Transformation = {
       if (c >= 65 && c <= 90) break;
     }
     if (i === s.length) return s;
+    // Pure ASCII: the engine's lowercasing is exactly ASCII lowercasing
+    let ascii = true;
+    for (let j = 0; j < s.length; j++) if (s.charCodeAt(j) > 0x7f) { ascii = false; break; }
+    if (ascii) return s.toLowerCase();
     let out = s.slice(0, i);
     for (; i < s.length; i++) {
       const c = s.charCodeAt(i);

@@ -2,7 +2,8 @@ import type { Transformation } from '../types.js';
 
 /** Collapses `//`, removes `./` segments and resolves `../` against the previous segment. */
 export function normalizePathString(s: string): string {
-  if (s === '' || (s.indexOf('.') < 0 && s.indexOf('//') < 0)) return s;
+  // Only empty, `.` and `..` segments change a path: none of those, nothing to do
+  if (s === '' || (s.indexOf('//') < 0 && s.indexOf('/.') < 0 && s.indexOf('./') < 0 && s !== '.' && s !== '..')) return s;
   const absolute = s.startsWith('/');
   const trailing = s.endsWith('/') || s.endsWith('/.') || s.endsWith('/..') || s === '.' || s === '..';
   const segs = s.split('/');

@@ -81,3 +81,14 @@ test('join-safe transformations: T(a + "\\n" + b) === T(a) + "\\n" + T(b) on ran
     }
   }
 });
+
+test('fast paths agree with the general code: normalizePath, lowercase', () => {
+  for (const s of ['json.items.0.sku', 'a.', '..a', 'x/', '/x', 'a/.b', 'a/b.', './x', 'x/.', 'x/..', '.', '..', 'a//b', '9.99']) {
+    const segs = s.split('/');
+    const unchanged = !segs.some((x, i) => (x === '' && i > 0 && i < segs.length - 1) || x === '.' || x === '..');
+    if (unchanged) assert.equal(t('normalizePath', s), s, s);
+  }
+  assert.equal(t('normalizePath', 'a/./b/../c'), 'a/c');
+  assert.equal(t('lowercase', 'ABC def'), 'abc def');
+  assert.equal(t('lowercase', 'AB\xc0\xde'), 'ab\xc0\xde', 'bytes >= 0x80 are not letters');
+});
