@@ -44,8 +44,9 @@ export class Collection {
   }
 
   clear(): void {
+    if (this.byKey.size === 0) return;
     this.byKey.clear();
-    this.flat = [];
+    this.flat = EMPTY_FLAT;
   }
 
   get size(): number {
@@ -62,3 +63,4 @@ export class Collection {
 }
 
 const EMPTY: readonly Entry[] = [];
+const EMPTY_FLAT: Entry[] = [];
