@@ -1,5 +1,5 @@
 import type { RuleSet } from './ruleset.js';
-import type { Entry, Phase, Rule, TargetValue } from './types.js';
+import { targetName, type Entry, type Phase, type Rule, type TargetValue } from './types.js';
 import { Collection } from './collection.js';
 import { expandMacro } from './macro.js';
 import type { IdRange } from './actions/ctl.js';
@@ -497,8 +497,9 @@ export class Transaction {
     const r = op.fn(this, v, rule.capture) !== op.negated;
     if (r) {
       this.matchedVar = v;
-      this.matchedVarName = tv.name;
-      this.collection('MATCHED_VARS').add(tv.name, v);
+      const name = targetName(tv);
+      this.matchedVarName = name;
+      this.collection('MATCHED_VARS').add(name, v);
     }
     return r;
   }
@@ -652,7 +653,7 @@ export class Transaction {
         : t.key !== undefined && t.variable.lookup ? t.variable.lookup(this, t.key) : t.variable.entries(this);
       for (const e of entries) {
         if (t.keyRx !== undefined ? !t.keyRx.test(e.key) : t.key !== undefined && !t.variable.lookup && e.key.toLowerCase() !== t.key) continue;
-        out.push({ name: '', key: e.key, value: e.value });
+        out.push({ vname: '', keyed: false, key: e.key, value: e.value });
       }
     }
     this.targetsCache.set(key, out);
@@ -681,9 +682,9 @@ export class Transaction {
         if (ex && excluded(ex, e.key)) continue;
         if (rex && rex.some((k) => k === '' || k === e.key.toLowerCase())) continue;
         count++;
-        if (!t.count) out.push({ name: t.variable.collection ? `${vname}:${e.key}` : vname, key: e.key, value: e.value });
+        if (!t.count) out.push({ vname, keyed: t.variable.collection, key: e.key, value: e.value });
       }
-      if (t.count) out.push({ name: vname, key: '', value: String(count) });
+      if (t.count) out.push({ vname, keyed: false, key: '', value: String(count) });
     }
     return out;
   }

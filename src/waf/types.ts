@@ -29,10 +29,17 @@ export interface Entry {
 
 /** A resolved target value ready for transformation + operator. */
 export interface TargetValue {
-  /** `ARGS:foo`, `REQUEST_URI`: what MATCHED_VAR_NAME reports. */
-  name: string;
+  /** Variable name (`ARGS`); with `key` it makes MATCHED_VAR_NAME (`ARGS:foo`), built only on a match. */
+  vname: string;
+  /** The variable is a collection: its values are named `VAR:key`. */
+  keyed: boolean;
   key: string;
   value: string;
+}
+
+/** What MATCHED_VAR_NAME reports for a value. */
+export function targetName(tv: TargetValue): string {
+  return tv.keyed ? `${tv.vname}:${tv.key}` : tv.vname;
 }
 
 export interface KeyFilter {
