@@ -1,8 +1,10 @@
-import { connect, type NatsConnection, type JetStreamClient, type JetStreamManager } from 'nats';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
 import type { AuditRecord } from '../record.js';
 import type { RecordSink } from '../sink.js';
-import { chainRecord, GENESIS_HASH, type ChainState } from '../chain.js';
+import { chainLine, GENESIS_HASH, type ChainState } from '../chain.js';
+import type { PublisherOptions, OutMessage } from './nats-publisher.js';
+import type { ThreadReply, ThreadRequest } from './nats-thread.js';
 
 export interface NatsSinkOptions {
   name: string;
@@ -15,113 +17,114 @@ export interface NatsSinkOptions {
   logger: Logger;
 }
 
-const enc = new TextEncoder();
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void };
+type Request = ThreadRequest extends infer T ? (T extends unknown ? Omit<T, 'id'> : never) : never;
+
+/** The sink's end of its worker thread; a thread that died is replaced on the next call. */
+class PublisherThread {
+  private worker: Worker | null = null;
+  private next = 1;
+  private readonly pending = new Map<number, Pending>();
+
+  constructor(private readonly opts: PublisherOptions, private readonly logger: Logger) {}
+
+  private start(): Worker {
+    const w = new Worker(new URL('./nats-thread.js', import.meta.url), { workerData: this.opts });
+    w.on('message', (r: ThreadReply) => {
+      const p = this.pending.get(r.id);
+      if (!p) return;
+      this.pending.delete(r.id);
+      if (this.pending.size === 0) w.unref();
+      if (r.ok) p.resolve(r.value);
+      else p.reject(Object.assign(new Error(r.message), r.code ? { code: r.code } : {}));
+    });
+    const fail = (err: Error) => {
+      if (this.worker === w) this.worker = null;
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    };
+    w.on('error', (err) => { this.logger.error({ err: { message: err.message } }, 'audit NATS thread failed'); fail(err); });
+    w.on('exit', (code) => fail(new Error(`audit NATS thread exited (${code})`)));
+    // Idle, the thread must not keep a stopping process alive; while a call waits, it must (a flush
+    // at shutdown waits on it). close() ends it properly.
+    w.unref();
+    return w;
+  }
+
+  call(req: Request): Promise<unknown> {
+    this.worker ??= this.start();
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      if (this.pending.size === 0) this.worker!.ref();
+      this.pending.set(id, { resolve, reject });
+      this.worker!.postMessage({ ...req, id } as ThreadRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    await this.call({ op: 'close' }).catch(() => undefined);
+    this.worker = null;
+    await w.terminate();
+  }
+}
 
 /**
  * NATS JetStream: each record is published with `Nats-Msg-Id` = record id and the ack awaited, so
  * the server drops a repeat (a retry whose first ack was lost) within the stream's duplicate window.
- * Records are chained per stream subject; the chain continues from the last message in the stream.
+ * Records are chained per subject; the chain continues from the last message there. Chaining happens
+ * here; the NATS client runs in a worker thread (see nats-thread.ts).
  */
 export class NatsSink implements RecordSink {
   readonly type = 'nats';
   readonly name: string;
-  private nc: NatsConnection | null = null;
-  private js: JetStreamClient | null = null;
   private chain: ChainState | null = null;
-  private connecting: Promise<void> | null = null;
+  private readonly thread: PublisherThread;
+  private connected = false;
 
   constructor(private readonly o: NatsSinkOptions) {
     this.name = o.name;
+    const { logger: _l, ...rest } = o;
+    this.thread = new PublisherThread(rest, o.logger.child({ sink: o.name }));
   }
 
   describe(): Record<string, unknown> {
-    return { type: this.type, url: this.o.url, stream: this.o.stream, subject: this.o.subject, connected: this.nc !== null && !this.nc.isClosed() };
-  }
-
-  private async ensure(): Promise<JetStreamClient> {
-    if (this.js && this.nc && !this.nc.isClosed()) return this.js;
-    this.connecting ??= this.connectNow().finally(() => { this.connecting = null; });
-    await this.connecting;
-    return this.js!;
-  }
-
-  private async connectNow(): Promise<void> {
-    // The client reconnects by itself after the first success; the runner retries a failed first connect.
-    const nc = await connect({
-      servers: this.o.url,
-      name: `meshguard-audit-${this.o.name}`,
-      reconnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      timeout: this.o.ackTimeoutMs,
-    });
-    try {
-      const jsm: JetStreamManager = await nc.jetstreamManager({ timeout: this.o.ackTimeoutMs });
-      let exists = true;
-      try { await jsm.streams.info(this.o.stream); } catch { exists = false; }
-      if (!exists) {
-        if (!this.o.createStream) throw new Error(`JetStream stream ${this.o.stream} does not exist (createStream: false)`);
-        await jsm.streams.add({ name: this.o.stream, subjects: [this.o.subject] });
-      }
-      if (!this.chain) {
-        this.chain = { seq: 0, hash: GENESIS_HASH };
-        try {
-          const last = await jsm.streams.getMessage(this.o.stream, { last_by_subj: this.o.subject });
-          const rec = JSON.parse(new TextDecoder().decode(last.data)) as AuditRecord;
-          if (typeof rec.seq === 'number' && typeof rec.hash === 'string') this.chain = { seq: rec.seq, hash: rec.hash };
-        } catch { /* empty stream: the chain starts here */ }
-      }
-      this.js = nc.jetstream({ timeout: this.o.ackTimeoutMs });
-      this.nc = nc;
-      this.o.logger.info({ sink: this.name, url: this.o.url, stream: this.o.stream, seq: this.chain.seq }, 'audit NATS sink connected');
-    } catch (err) {
-      await nc.close().catch(() => undefined);
-      throw err;
-    }
+    return { type: this.type, url: this.o.url, stream: this.o.stream, subject: this.o.subject, connected: this.connected };
   }
 
   async write(batch: AuditRecord[]): Promise<void> {
-    const js = await this.ensure();
+    try {
+      const last = (await this.thread.call({ op: 'connect' })) as ChainState | null;
+      if (!this.chain) {
+        this.chain = last ?? { seq: 0, hash: GENESIS_HASH };
+        this.o.logger.info({ sink: this.name, url: this.o.url, stream: this.o.stream, seq: this.chain.seq }, 'audit NATS sink connected');
+      }
+      this.connected = true;
+    } catch (err) {
+      this.connected = false;
+      throw err;
+    }
     // Chain positions are given once; a retry (or a record back from the spool) keeps its own.
+    const msgs: OutMessage[] = [];
     for (let i = 0; i < batch.length; i++) {
       const rec = batch[i]!;
       if (rec.seq === undefined) {
-        const c = chainRecord(rec, this.chain!);
-        this.chain = { seq: c.seq!, hash: c.hash! };
-        batch[i] = c;
+        const prevHash = this.chain.hash;
+        const c = chainLine(rec, this.chain);
+        this.chain = { seq: c.seq, hash: c.hash };
+        // The runner spools this object on failure; its JSON text is exactly c.line.
+        batch[i] = { ...rec, seq: c.seq, prevHash, hash: c.hash };
+        msgs.push({ id: rec.id, line: c.line });
+      } else {
+        msgs.push({ id: rec.id, line: JSON.stringify(rec) });
       }
     }
-    // JSON.stringify of a chained record is exactly the line its hash was computed over.
-    let lastErr: unknown = null;
-    let pending = batch;
-    for (let attempt = 0; attempt < this.o.retries && pending.length > 0; attempt++) {
-      const results = await Promise.allSettled(pending.map((rec) => {
-        // msgID is sent as the Nats-Msg-Id header.
-        return js.publish(this.o.subject, enc.encode(JSON.stringify(rec)), { msgID: rec.id, timeout: this.o.ackTimeoutMs });
-      }));
-      const failed: AuditRecord[] = [];
-      results.forEach((r, i) => { if (r.status === 'rejected') { failed.push(pending[i]!); lastErr = r.reason; } });
-      // Publishing again what was acked is harmless (same msg id), but not needed.
-      if (failed.length === 0) return;
-      // Keep order on the stream: re-send from the first failure on.
-      const first = pending.indexOf(failed[0]!);
-      pending = pending.slice(first);
-    }
-    // 503 "no responders": nothing listens on the subject (the stream was deleted, or the server
-    // came back without its store). Reconnect on the next attempt, which creates the stream again.
-    if ((lastErr as { code?: string } | null)?.code === '503') {
-      const nc = this.nc;
-      this.nc = null;
-      this.js = null;
-      await nc?.close().catch(() => undefined);
-    }
-    throw lastErr instanceof Error ? lastErr : new Error('NATS publish failed');
+    await this.thread.call({ op: 'publish', msgs });
   }
 
   async close(): Promise<void> {
-    const nc = this.nc;
-    this.nc = null;
-    this.js = null;
-    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+    await this.thread.close();
+    this.connected = false;
   }
 }
