@@ -8,7 +8,8 @@ import { JetStreamPublisher, type OutMessage, type PublisherOptions } from './na
 
 export type ThreadRequest =
   | { id: number; op: 'connect' }
-  | { id: number; op: 'publish'; msgs: OutMessage[] }
+  /** `lines`: the records' JSON lines joined by newlines (one string clones far cheaper than an array). */
+  | { id: number; op: 'publish'; ids: string[]; lines: string }
   | { id: number; op: 'close' };
 
 export type ThreadReply = { id: number; ok: true; value?: unknown } | { id: number; ok: false; message: string; code?: string };
@@ -19,7 +20,11 @@ const port = parentPort!;
 port.on('message', (req: ThreadRequest) => {
   const run = async (): Promise<unknown> => {
     if (req.op === 'connect') return publisher.connect();
-    if (req.op === 'publish') return publisher.publish(req.msgs);
+    if (req.op === 'publish') {
+      const lines = req.lines.split('\n');
+      const msgs: OutMessage[] = req.ids.map((id, i) => ({ id, line: lines[i]! }));
+      return publisher.publish(msgs);
+    }
     await publisher.close();
     return null;
   };

@@ -3,7 +3,7 @@ import type { Logger } from '../../log.js';
 import type { AuditRecord } from '../record.js';
 import type { RecordSink } from '../sink.js';
 import { chainLine, GENESIS_HASH, type ChainState } from '../chain.js';
-import type { PublisherOptions, OutMessage } from './nats-publisher.js';
+import type { PublisherOptions } from './nats-publisher.js';
 import type { ThreadReply, ThreadRequest } from './nats-thread.js';
 
 export interface NatsSinkOptions {
@@ -106,7 +106,8 @@ export class NatsSink implements RecordSink {
       throw err;
     }
     // Chain positions are given once; a retry (or a record back from the spool) keeps its own.
-    const msgs: OutMessage[] = [];
+    const ids: string[] = [];
+    const lines: string[] = [];
     for (let i = 0; i < batch.length; i++) {
       const rec = batch[i]!;
       if (rec.seq === undefined) {
@@ -115,12 +116,15 @@ export class NatsSink implements RecordSink {
         this.chain = { seq: c.seq, hash: c.hash };
         // The runner spools this object on failure; its JSON text is exactly c.line.
         batch[i] = { ...rec, seq: c.seq, prevHash, hash: c.hash };
-        msgs.push({ id: rec.id, line: c.line });
+        ids.push(rec.id);
+        lines.push(c.line);
       } else {
-        msgs.push({ id: rec.id, line: JSON.stringify(rec) });
+        ids.push(rec.id);
+        lines.push(JSON.stringify(rec));
       }
     }
-    await this.thread.call({ op: 'publish', msgs });
+    // JSON lines hold no raw newline, so one joined string carries the batch.
+    await this.thread.call({ op: 'publish', ids, lines: lines.join('\n') });
   }
 
   async close(): Promise<void> {
