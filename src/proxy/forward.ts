@@ -70,12 +70,6 @@ function hasBody(req: IncomingMessage): boolean {
 
 const ignore = (): void => undefined;
 
-/** Drops an upstream body. undici's body emits an AbortError when destroyed unfinished: catch it here. */
-function discard(body: Readable): void {
-  body.on('error', ignore);
-  body.destroy();
-}
-
 function denial(status: number, error: string, reason: string): Denial {
   return { status, error, reason };
 }
@@ -246,31 +240,23 @@ export async function handleRequest(rt: ListenerRuntime, req: IncomingMessage, r
 
     ctx.upstream = ctx.route.endpoints[0];
     ctx.upstreamStartNs = process.hrtime.bigint();
-    let up: Dispatcher.ResponseData;
-    try {
-      up = await dispatcher.request({
-        method: req.method as Dispatcher.HttpMethod,
-        path: query ? `${ctx.path}?${query}` : ctx.path,
-        headers,
-        // undici streams async iterables with backpressure; its typings only list Readable.
-        body: body as Readable | Buffer | null,
-        headersTimeout: snap.upstreamTimeoutMs,
-        bodyTimeout: 0,
-      });
-    } catch (err) {
-      if (req.destroyed && !res.writableEnded && res.socket?.destroyed) {
-        ctx.outcome = 'client_aborted';
-        return;
-      }
-      const c = classify(err);
-      rt.metrics.upstreamErrors.inc({ listener: rt.kind, reason: c.metric });
-      ctx.denyDetail = (err as Error).message;
-      if (c.outcome === 'upstream_identity') rt.log.warn({ requestId, route: ctx.route.name, err: (err as Error).message }, 'upstream identity refused');
-      return finishDenied(rt, ctx, res, snap, 'upstream', denial(c.status, c.error, c.reason), c.outcome, !req.complete);
-    }
-    ctx.responseStartNs = process.hrtime.bigint();
-    ctx.responseHeaders = up.headers as IncomingHttpHeaders;
-    await respond(rt, ctx, chain, res, snap, up);
+    const exchange = new Exchange(rt, ctx, chain, res, snap);
+    await new Promise<void>((resolve) => {
+      exchange.done = resolve;
+      dispatcher.dispatch(
+        {
+          origin: undefined,
+          method: req.method as Dispatcher.HttpMethod,
+          path: query ? `${ctx.path}?${query}` : ctx.path,
+          headers,
+          // undici streams async iterables with backpressure; its typings only list Readable.
+          body: body as Readable | Buffer | null,
+          headersTimeout: snap.upstreamTimeoutMs,
+          bodyTimeout: 0,
+        } as Dispatcher.DispatchOptions,
+        exchange,
+      );
+    });
   } catch (err) {
     if (!res.headersSent && !res.destroyed) {
       rt.log.error({ requestId, err: (err as Error).message }, 'request failed inside the proxy');
@@ -284,78 +270,182 @@ export async function handleRequest(rt: ListenerRuntime, req: IncomingMessage, r
   }
 }
 
-async function respond(rt: ListenerRuntime, ctx: RequestContext, chain: FilterChain, res: ServerResponse, snap: Snapshot, up: Dispatcher.ResponseData): Promise<void> {
-  const upHeaders = up.headers as IncomingHttpHeaders;
-  let decision = chain.empty ? undefined : chain.responseHeaders(ctx, up.statusCode, upHeaders);
-  if (decision) {
-    discard(up.body);
-    return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !ctx.req.complete);
-  }
-  const limit = chain.empty ? 0 : chain.responseBufferSize(ctx);
-  if (limit > 0) {
-    const { prefix, complete } = await readPrefix(up.body, limit);
-    const rest = complete ? null : up.body;
-    decision = await chain.responseBody(ctx, prefix, complete);
-    if (decision) {
-      if (rest) discard(rest);
-      return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !ctx.req.complete);
-    }
-    const out = downstreamHeaders(upHeaders, ctx.requestId);
-    res.writeHead(up.statusCode, out);
-    ctx.status = up.statusCode;
-    if (prefix.length) {
-      ctx.bytesOut += prefix.length;
-      chain.responseData(ctx, prefix);
-      res.write(prefix);
-    }
-    if (rest) await pipeStreaming(ctx, chain, rest, res);
-    else res.end();
-    return;
-  }
-  res.writeHead(up.statusCode, downstreamHeaders(upHeaders, ctx.requestId));
-  ctx.status = up.statusCode;
-  await pipeStreaming(ctx, chain, up.body, res);
-}
-
 /**
- * Streams the upstream body to the caller with backpressure (pipe). Not stream.pipeline: its promise
- * form builds an AbortController and a DOMException for every request, a measurable cost per call.
+ * One upstream exchange on undici's dispatch API: the response goes straight from the parser's
+ * callbacks to the caller's socket, with no intermediate stream, pipe or promise per chunk. The last
+ * chunk is held until the next event, so a small response leaves in one write with its headers.
+ * Backpressure: a full caller socket pauses the upstream connection until it drains.
  */
-function pipeStreaming(ctx: RequestContext, chain: FilterChain, body: Readable, res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    // The caller may have gone while upstream was answering: its 'close' has already fired.
-    if (res.destroyed || res.writableEnded) {
-      ctx.outcome = 'client_aborted';
-      discard(body);
-      resolve();
+class Exchange implements Dispatcher.DispatchHandler {
+  done: () => void = ignore;
+  private controller: Dispatcher.DispatchController | null = null;
+  private held: Buffer | null = null;
+  private started = false;
+  private finished = false;
+  /** Response-body inspection: chunks kept until the filters' prefix is complete. */
+  private buffering = 0;
+  private buffered: Buffer[] | null = null;
+  private bufferedSize = 0;
+  /** While the filters decide: chunks that still arrived, and whether the body already ended. */
+  private inspecting = false;
+  private late: Buffer[] = [];
+  private endedWhileInspecting = false;
+  private status = 0;
+  private headers: IncomingHttpHeaders = {};
+
+  constructor(
+    private readonly rt: ListenerRuntime,
+    private readonly ctx: RequestContext,
+    private readonly chain: FilterChain,
+    private readonly res: ServerResponse,
+    private readonly snap: Snapshot,
+  ) {
+    this.onClose = this.onClose.bind(this);
+    this.onDrain = this.onDrain.bind(this);
+    res.once('close', this.onClose);
+  }
+
+  private onClose(): void {
+    if (this.finished) return;
+    // The caller went away before the answer was complete: stop the upstream exchange too.
+    this.ctx.outcome = 'client_aborted';
+    this.controller?.abort(new Error('caller closed the connection'));
+    this.finish();
+  }
+
+  private onDrain(): void {
+    this.controller?.resume();
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.res.off('close', this.onClose);
+    this.done();
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.res.destroyed) controller.abort(new Error('caller closed the connection'));
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    const ctx = this.ctx;
+    ctx.responseStartNs = process.hrtime.bigint();
+    ctx.responseHeaders = headers;
+    this.status = statusCode;
+    this.headers = headers;
+    if (!this.chain.empty) {
+      const decision = this.chain.responseHeaders(ctx, statusCode, headers);
+      if (decision) return this.deny(controller, decision);
+      this.buffering = this.chain.responseBufferSize(ctx);
+      if (this.buffering > 0) {
+        this.buffered = [];
+        return;
+      }
+    }
+    this.start();
+  }
+
+  private start(): void {
+    this.started = true;
+    this.ctx.status = this.status;
+    this.res.writeHead(this.status, downstreamHeaders(this.headers, this.ctx.requestId));
+  }
+
+  private deny(controller: Dispatcher.DispatchController, decision: Decision): void {
+    finishDenied(this.rt, this.ctx, this.res, this.snap, decision.filter.name, decision.denial, 'denied', !this.ctx.req.complete);
+    this.finish();
+    // After finish(): undici may report the abort through onResponseError, which must not answer again.
+    if (!controller.aborted) controller.abort(new Error('response replaced by a filter'));
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.finished) return;
+    if (this.inspecting) {
+      this.late.push(chunk);
       return;
     }
-    const taps = chain.responseTaps.length > 0;
-    let settled = false;
-    const settle = () => {
-      if (settled) return;
-      settled = true;
-      resolve();
-    };
-    body.on('data', (chunk: Buffer) => {
-      ctx.bytesOut += chunk.length;
-      if (taps) chain.responseData(ctx, chunk);
-    });
-    body.once('error', () => {
-      ctx.outcome = 'upstream_error';
-      res.destroy();
-      settle();
-    });
-    res.once('finish', settle);
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        ctx.outcome = 'client_aborted';
-        discard(body);
+    if (this.buffered !== null) {
+      this.buffered.push(chunk);
+      this.bufferedSize += chunk.length;
+      if (this.bufferedSize > this.buffering) {
+        controller.pause();
+        void this.inspect(false);
       }
-      settle();
-    });
-    body.pipe(res);
-  });
+      return;
+    }
+    this.ctx.bytesOut += chunk.length;
+    if (this.chain.responseTaps.length > 0) this.chain.responseData(this.ctx, chunk);
+    const held = this.held;
+    this.held = chunk;
+    if (held !== null && !this.res.write(held)) {
+      controller.pause();
+      this.res.once('drain', this.onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    if (this.finished) return;
+    if (this.inspecting) {
+      this.endedWhileInspecting = true;
+      return;
+    }
+    if (this.buffered !== null) {
+      void this.inspect(true);
+      return;
+    }
+    const held = this.held;
+    this.held = null;
+    if (held !== null) this.res.end(held);
+    else this.res.end();
+    this.finish();
+  }
+
+  /** The response-body phase: runs once the prefix is complete (or the body ended within it). */
+  private async inspect(complete: boolean): Promise<void> {
+    const chunks = this.buffered!;
+    this.buffered = null;
+    this.inspecting = true;
+    const all = Buffer.concat(chunks);
+    const prefix = complete ? all : all.subarray(0, this.buffering);
+    let decision: Decision | undefined;
+    try {
+      decision = await this.chain.responseBody(this.ctx, prefix, complete);
+    } catch (err) {
+      this.rt.log.error({ requestId: this.ctx.requestId, err: (err as Error).message }, 'response filter failed');
+      decision = { filter: { name: 'proxy' }, denial: denial(502, 'internal_error', 'the proxy failed to inspect the response') };
+    }
+    if (this.finished) return;
+    if (decision) return this.deny(this.controller!, decision);
+    this.inspecting = false;
+    this.start();
+    // What was read so far goes out as one chunk, then what arrived meanwhile, then the rest as it comes.
+    const late = this.late;
+    this.late = [];
+    this.onResponseData(this.controller!, late.length ? Buffer.concat([all, ...late]) : all);
+    if (complete || this.endedWhileInspecting) return this.onResponseEnd();
+    this.controller!.resume();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    if (this.finished) return;
+    const { rt, ctx, res } = this;
+    if (this.started || res.headersSent) {
+      // Mid-body: nothing can be said any more; cut the caller's connection so it sees a short body.
+      ctx.outcome = 'upstream_error';
+      rt.metrics.upstreamErrors.inc({ listener: rt.kind, reason: 'body' });
+      res.destroy();
+      this.finish();
+      return;
+    }
+    const c = classify(err);
+    rt.metrics.upstreamErrors.inc({ listener: rt.kind, reason: c.metric });
+    ctx.denyDetail = err.message;
+    if (c.outcome === 'upstream_identity') rt.log.warn({ requestId: ctx.requestId, route: ctx.route?.name, err: err.message }, 'upstream identity refused');
+    finishDenied(rt, ctx, res, this.snap, 'upstream', denial(c.status, c.error, c.reason), c.outcome, !ctx.req.complete);
+    this.finish();
+  }
 }
 
 function finishDenied(rt: ListenerRuntime, ctx: RequestContext, res: ServerResponse, snap: Snapshot, by: string, d: Denial, outcome: Outcome, close: boolean): void {
