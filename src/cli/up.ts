@@ -68,7 +68,7 @@ export async function startDemo(opts: { dir?: string; logLevel?: string } = {}):
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('Run the demo mesh on loopback: a mock KMS, apps orders and payments, a sidecar for each (RBAC on payments)')
+    .description('Run the demo mesh on loopback: a mock KMS, apps orders and payments, a sidecar for each (RBAC and WAF on payments)')
     .option('--log-level <level>', 'sidecar log level', 'warn')
     .action(async (opts: { logLevel: string }) => {
       let demo: Demo;
@@ -99,6 +99,8 @@ Try:
   curl -s -X POST -H 'Host: payments' http://${a(o.outboundAddress)}/payments/42/refund
   # why? the deciding rule with file:line and the role chain
   npx meshguard policy explain --sub spiffe://example.org/ns/shop/sa/orders --method POST --path /payments/42/refund
+  # the WAF on payments (baseline rules in policies/waf/) blocks an injection: 403 waf_blocked
+  curl -s -X POST -H 'Host: payments' "http://${a(o.outboundAddress)}/pay?id=1%27%20OR%201%3D1--"
   # an unknown host is never proxied
   curl -s -H 'Host: evil.example' http://${a(o.outboundAddress)}/
   # without a client certificate the payments sidecar refuses the handshake

@@ -18,6 +18,9 @@ test('the demo mesh: KMS-issued SVIDs, an allowed call with the caller identity,
     const refund = await httpReq({ port: out, method: 'POST', path: '/payments/42/refund', headers: { host: 'payments' } });
     assert.equal(refund.status, 403);
     assert.equal((await httpReq({ port: out, headers: { host: 'evil.example' } })).status, 404);
+    const sqli = await httpReq({ port: out, method: 'POST', path: "/pay?id=1%27%20OR%201%3D1--", headers: { host: 'payments' }, body: '{}' });
+    assert.equal(sqli.status, 403);
+    assert.equal(JSON.parse(sqli.body).error, 'waf_blocked');
     const certs = JSON.parse((await httpReq({ port: demo.payments.adminAddress!.port, path: '/certs' })).body);
     assert.equal(certs.spiffeId, 'spiffe://example.org/ns/shop/sa/payments');
     assert.equal(certs.provider, 'kms');
