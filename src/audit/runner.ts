@@ -115,9 +115,15 @@ export class SinkRunner {
     }
   }
 
+  /** Starts the worker if it is idle. A worker backing off from a failing sink keeps backing off. */
   private kick(): void {
-    if (this.wake) { const w = this.wake; this.wake = null; w(); }
     if (!this.working) this.working = this.work().finally(() => { this.working = null; });
+  }
+
+  /** Ends a backoff now (the flush at shutdown does not wait it out). */
+  private wakeNow(): void {
+    if (this.wake) { const w = this.wake; this.wake = null; w(); }
+    this.kick();
   }
 
   private logError(msg: string, err: Error): void {
@@ -191,7 +197,7 @@ export class SinkRunner {
   async drain(timeoutMs = this.opts.flushTimeoutMs): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while (this.backlog > 0 && Date.now() < deadline) {
-      this.kick();
+      this.wakeNow();
       const w = this.working;
       if (w) await Promise.race([w, sleep(Math.max(1, Math.min(50, deadline - Date.now())))]);
       else await sleep(10);

@@ -203,3 +203,20 @@ test('a full disk: writes fail and are counted, nothing throws, the chain on dis
   assert.equal(after.ok, true, JSON.stringify(after.firstBad));
   assert.equal(after.records, written);
 });
+
+test('a failing sink is retried with backoff, not once per new record', async () => {
+  const reg = new Registry();
+  const sink = new MemorySink();
+  sink.failNext = 1_000_000;
+  const runner = new SinkRunner(sink, await opts({ queue: 10_000, onFull: 'drop', flushTimeoutMs: 100 }), reg, silentLogger);
+  await runner.init();
+  for (let i = 0; i < 30; i++) {
+    for (let j = 0; j < 10; j++) runner.enqueue(sampleRecord(i * 10 + j));
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const attempts = await metric(reg, 'audit_errors_total', 'mem');
+  // 300 records over ~300 ms: backoff allows a handful of attempts (a retry per record would be ~30+).
+  assert.ok(attempts >= 1 && attempts <= 10, `write attempts: ${attempts}`);
+  await runner.close();
+  assert.equal((await metric(reg, 'audit_dropped_total', 'mem')) + sink.got.length, 300);
+});
