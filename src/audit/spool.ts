@@ -98,7 +98,9 @@ export class DiskSpool {
     } else if (this.head && this.head.id > id) {
       // The loaded head was partly consumed: rewrite what is left of it so nothing is delivered twice.
       const rest = this.head.lines.slice(this.head.next);
-      await writeFile(path.join(this.dir, segName(this.head.id)), rest.length ? rest.join('\n') + '\n' : '');
+      const restText = rest.length ? rest.join('\n') + '\n' : '';
+      await writeFile(path.join(this.dir, segName(this.head.id)), restText);
+      this.bytes -= this.head.bytes - Buffer.byteLength(restText);
       this.head = null;
     }
     this.headId = id;
