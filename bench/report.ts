@@ -109,7 +109,9 @@ const pctSpread = (s: Spread): string => (s.n > 1 && s.median > 0 ? `${((100 * (
 export interface LoadSummary {
   topo: string;
   conns: number;
+  /** Runs without errors (the medians use these) and all runs. */
   n: number;
+  runs: number;
   rps: Spread;
   p50: Spread;
   p99: Spread;
@@ -142,6 +144,7 @@ export function summarizeLoad(rows: LoadRow[], sutCore: string, loadCore: string
       topo: g[0]!.topo,
       conns: g[0]!.conns,
       n: ok.length,
+      runs: g.length,
       rps: spread(use.map((r) => r.rps)),
       p50: spread(use.map((r) => r.p50Us)),
       p99: spread(use.map((r) => r.p99Us)),
@@ -243,7 +246,7 @@ export function writeReport(outDir: string, res: BenchResults): string {
       `| ${LABELS[s.topo] ?? s.topo} | ${s.conns} | ${fmtK(s.rps.median)} [${fmtK(s.rps.min)}–${fmtK(s.rps.max)}] | ${pctSpread(s.rps)} | ${fmtT(s.p50.median)} | ${fmtT(s.p99.median)} [${fmtT(s.p99.min)}–${fmtT(s.p99.max)}] | ` +
         `${ng ? fmtR(s.rps.median / ng.rps.median) : '-'} | ${ng ? fmtR(s.p99.median / ng.p99.median) : '-'} | ${di ? fmtR(s.rps.median / di.rps.median) : '-'} | ` +
         `${Number.isFinite(s.cpuPerReq.median) ? `${s.cpuPerReq.median.toFixed(1)} µs` : '-'} | ${Number.isFinite(s.rssIn.median) ? `${s.rssOut.median.toFixed(0)} / ${s.rssIn.median.toFixed(0)} MB` : '-'} | ` +
-        `${s.foreign.median.toFixed(0)}% (${s.foreign.max.toFixed(0)}%)${s.errors ? ` **${s.errors} errors**` : ''}${s.n < s.rps.n ? ' (failed runs)' : ''} |`,
+        `${s.foreign.median.toFixed(0)}% (${s.foreign.max.toFixed(0)}%)${s.errors ? ` **${s.errors} errors**` : ''}${s.n < s.runs ? ` (${s.runs - s.n} of ${s.runs} runs failed)` : ''} |`,
     );
   }
   L.push('', 'Sidecar CPU/req: utime+stime of outbound + inbound (all threads, /proc) over the requests wrk completed. RSS: after each run (median). foreign: busy CPU on the machine not used by this bench, % of one core, median (max) over repetitions.', '');

@@ -253,6 +253,11 @@ async function measureLoad(rep: number, r: Running, conns: number, upPid: number
       }
     }
     const ours = Object.values(u.pct).reduce((a, b) => a + b, 0) + (w.cpuPct ?? 0) + u.selfPct;
+    if (w.ok && w.requests === 0) {
+      // Every request outlived the run (a starved or stalled pair): not a measurement.
+      w.ok = false;
+      w.error = 'no request completed during the run';
+    }
     const dead = Object.entries(r.pids).filter(([, pid]) => !isRunning(pid)).map(([role]) => role);
     if (dead.length) {
       w.ok = false;
