@@ -31,7 +31,7 @@ export function ratiosSvg(bars: Bar[], opts: ChartOptions): string {
   const plotW = 440;
   const top = 58;
   const width = left + plotW + 60;
-  const height = top + groups.length * groupH + 46;
+  const height = top + groups.length * groupH + 34 + 13 * Math.max(1, opts.goals.length);
   const max = Math.max(1.2, ...bars.map((b) => b.value)) * 1.05;
   const x = (v: number) => left + (v / max) * plotW;
   const o: string[] = [];
@@ -60,7 +60,8 @@ export function ratiosSvg(bars: Bar[], opts: ChartOptions): string {
   o.push(`<text x="${x(1).toFixed(1)}" y="${top - 10}" text-anchor="middle" font-size="11">nginx = 1</text>`);
   opts.goals.forEach((g, i) => {
     o.push(`<line x1="${x(g.value).toFixed(1)}" y1="${top - 4}" x2="${x(g.value).toFixed(1)}" y2="${bottom}" stroke="#c53030" stroke-dasharray="4 3"/>`);
-    o.push(`<text x="${x(g.value).toFixed(1)}" y="${bottom + 28 + i * 0}" text-anchor="${i % 2 ? 'start' : 'end'}" fill="#c53030" font-size="11">${esc(g.label)}</text>`);
+    // One row per goal label, so labels of close goals never overlap.
+    o.push(`<text x="${x(g.value).toFixed(1)}" y="${bottom + 28 + 13 * i}" text-anchor="middle" fill="#c53030" font-size="11">${esc(g.label)}</text>`);
   });
   series.forEach((s, si) => {
     const lx = left + plotW - 140 + si * 70;
