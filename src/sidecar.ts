@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
 import { createLogger, type Logger } from './log.js';
+import { AccessLog } from './proxy/access-log.js';
 import type { MeshguardConfig } from './config/types.js';
 import { loadConfig } from './config/load.js';
 import type { CertificateProvider } from './identity/provider.js';
@@ -169,6 +170,7 @@ export class Sidecar {
       kind,
       ourId: config.identity,
       log: this.log,
+      accessLog: new AccessLog(this.log),
       metrics: this.core,
       snapshot: this.current,
       inflight: 0,
@@ -377,6 +379,7 @@ export class Sidecar {
     if (timedOut) this.log.warn({ inflight: this.runtimes.reduce((n, rt) => n + rt.inflight, 0) }, 'drain timeout: closing remaining connections');
     for (const s of this.servers) s.closeAllConnections();
     await Promise.all(closed);
+    for (const rt of this.runtimes) rt.accessLog.flush();
     if (this.current) {
       await this.current.inbound.close();
       await this.current.outbound.close();

@@ -12,6 +12,7 @@ import { normalizePath, splitTarget } from './normalize.js';
 import { requestIdFrom } from './request-id.js';
 import { upstreamHeaders, downstreamHeaders, xfccValue } from './headers.js';
 import { UpstreamIdentityError } from './connector.js';
+import type { AccessLog } from './access-log.js';
 
 /** Where the verified peer identity of an inbound TLS socket is kept (set at secureConnection). */
 export const PEER = Symbol('meshguard.peer');
@@ -22,6 +23,7 @@ export interface ListenerRuntime {
   readonly kind: ListenerKind;
   readonly ourId: string;
   readonly log: Logger;
+  readonly accessLog: AccessLog;
   readonly metrics: CoreMetrics;
   /** The snapshot in force; read once per request. */
   snapshot: Snapshot;
@@ -462,30 +464,7 @@ function complete(rt: ListenerRuntime, ctx: RequestContext, chain: FilterChain, 
   if (ctx.status === 0) ctx.status = res.statusCode;
   countRequest(rt, ctx.status, Number(ctx.endNs - ctx.startNs) / 1e9);
   if (!chain.empty) chain.completed(ctx, (filter, err) => rt.log.error({ filter, err: (err as Error).message }, 'filter onComplete failed'));
-  if (snap.accessLog) {
-    rt.log.info(
-      {
-        type: 'access',
-        requestId: ctx.requestId,
-        listener: ctx.listener,
-        peer: ctx.peer?.spiffeId,
-        method: ctx.method,
-        path: ctx.path,
-        authority: ctx.authority,
-        status: ctx.status,
-        bytesIn: ctx.bytesIn,
-        bytesOut: ctx.bytesOut,
-        durationMs: Math.round(Number(ctx.endNs - ctx.startNs) / 1e3) / 1e3,
-        upstream: ctx.upstream,
-        route: ctx.route?.name,
-        outcome: ctx.outcome,
-        ...(ctx.deniedBy ? { deniedBy: ctx.deniedBy, denyDetail: ctx.denyDetail } : {}),
-        ...(ctx.rbac ? { rbac: ctx.rbac } : {}),
-        ...(ctx.waf ? { waf: ctx.waf } : {}),
-      },
-      'access',
-    );
-  }
+  if (snap.accessLog && rt.accessLog.enabled) rt.accessLog.write(ctx);
   rt.inflight--;
   if (rt.inflight === 0 && rt.onIdle) rt.onIdle();
 }
