@@ -82,3 +82,57 @@ export function scanGroup(group: PrefilterGroup, value: string): Uint8Array {
   for (const { set, offset } of group.sets) for (const i of set.match(value)) hits[offset + i] = 1;
   return hits;
 }
+
+const MAX_NARROW_SEARCHES = 3;
+
+const narrowers = new WeakMap<object, RE2 | null>();
+
+/**
+ * The operator's pattern in multi-line mode (as it enters the Sets), for finding which of a rule's
+ * values may match with a few searches over the joined values instead of one regex call per value.
+ * Null when the pattern has absolute anchors (multi-line mode would not relax them) or none.
+ */
+export function narrowerFor(fn: { pattern?: string }): RE2 | null {
+  let re = narrowers.get(fn);
+  if (re !== undefined) return re;
+  re = null;
+  if (fn.pattern !== undefined && !ABSOLUTE_ANCHOR.test(fn.pattern)) {
+    try {
+      re = new RE2('(?m)' + pcreSpaceToRe2(fn.pattern), 'sg');
+    } catch {
+      re = null;
+    }
+  }
+  narrowers.set(fn, re);
+  return re;
+}
+
+/**
+ * Which values may match (a byte per value): every value the pattern matches on its own is
+ * reported, because such a match is also a match of the multi-line pattern at the same place in
+ * the joined string, and each search resumes at the start of the value after the one the last
+ * match began in. A reported value may still not match; the rule's own regex decides.
+ */
+export function narrowValues(re: RE2, joined: string, starts: Int32Array): Uint8Array {
+  const n = starts.length;
+  const out = new Uint8Array(n);
+  let from = 0;
+  let j = 0;
+  for (let searches = 0; ; searches++) {
+    // A pattern that hits value after value (one that matches the `\n` between them, say) is
+    // cheaper to run on each remaining value than to search again
+    if (searches === MAX_NARROW_SEARCHES) {
+      out.fill(1, j);
+      break;
+    }
+    re.lastIndex = from;
+    const m = re.exec(joined);
+    if (!m) break;
+    const q = m.index;
+    while (j + 1 < n && starts[j + 1]! <= q) j++;
+    out[j] = 1;
+    if (j + 1 >= n) break;
+    from = starts[++j]!;
+  }
+  return out;
+}

@@ -134,12 +134,14 @@ export class RuleSetBuilder {
       // (fine for "cannot match"), shared by more rules. Counting targets must stay exact.
       const exact = l.targets.some((t) => t.count);
       l.prefilterExact = exact;
-      l.psig = prefilterSig(l);
+      l.ptargets = l.targets;
+      l.psig = prefilterSig(l.targets);
       l.joinSafe = !exact && !l.multiMatch && l.transforms.every((t) => t.joinSafe === true || t.joinSafeFor !== undefined);
       const sel = exact ? l.targetSig : l.psig;
       l.joinKey = `${l.tkey}|${l.multiMatch ? 'm' : ''}|${sel}`;
       l.unionKey = l.prefilter ? `${l.prefilter.group.id}|${sel}` : '';
     }
+    unionGroupTargets(this.rules);
     const byId = new Map<number, Rule>();
     for (const r of this.rules) byId.set(r.id, r);
     return { phases, markers, defaults: this.defaults, settings: this.settings, rules: this.rules, byId, componentSignatures: this.signatures };
@@ -383,9 +385,41 @@ function compileOperator(spec: string, where: Where, dir: string): Rule['op'] {
 const VOLATILE = new Set(['TX', 'MATCHED_VAR', 'MATCHED_VAR_NAME', 'MATCHED_VARS', 'MATCHED_VARS_NAMES', 'RULE', 'IP', 'GLOBAL',
   'SESSION', 'USER', 'RESOURCE', 'ENV', 'GEO', 'REQBODY_PROCESSOR', 'HIGHEST_SEVERITY', 'DURATION']);
 
-function prefilterSig(rule: Rule): string {
-  const key = (t: Target) => (t.key !== undefined ? `=${t.key}` : t.keyRx ? `~${t.keyRx.source}` : '');
-  return 'P:' + [...new Set(rule.targets.map((t) => `${t.variable.name}${key(t)}${t.xpath !== undefined ? `@${t.xpath}` : ''}`))].sort().join('|');
+const targetText = (t: Target): string =>
+  `${t.variable.name}${t.key !== undefined ? `=${t.key}` : t.keyRx ? `~${t.keyRx.source}` : ''}${t.xpath !== undefined ? `@${t.xpath}` : ''}`;
+
+function prefilterSig(targets: readonly Target[]): string {
+  return 'P:' + [...new Set(targets.map(targetText))].sort().join('|');
+}
+
+/**
+ * Starters of one Set group scan the union of their targets, once per phase: a rule's pattern
+ * reported on a value outside its own targets only sends it to its own regex (a prefilter may
+ * over-report), while every byte is scanned once per group instead of once per distinct target
+ * list. Counting, volatile and negated rules keep their own (they are exact or never prefiltered).
+ */
+function unionGroupTargets(rules: readonly Rule[]): void {
+  const members = new Map<number, Rule[]>();
+  for (const r of rules) {
+    if (!r.prefilter || r.prefilterExact || !r.stableTargets || r.op!.negated) continue;
+    const list = members.get(r.prefilter.group.id) ?? [];
+    list.push(r);
+    members.set(r.prefilter.group.id, list);
+  }
+  for (const list of members.values()) {
+    const byText = new Map<string, Target>();
+    for (const r of list) for (const t of r.targets) if (!byText.has(targetText(t))) byText.set(targetText(t), t);
+    // A keyed selection of a variable (ARGS:foo, REQUEST_HEADERS:/^x-/) is inside the whole variable
+    const whole = new Set([...byText.values()].filter((t) => t.key === undefined && !t.keyRx && t.xpath === undefined).map((t) => t.variable.name));
+    const union = [...byText.values()].filter((t) => t.xpath !== undefined || (t.key === undefined && !t.keyRx) || !whole.has(t.variable.name));
+    const psig = prefilterSig(union);
+    for (const r of list) {
+      r.ptargets = union;
+      r.psig = psig;
+      r.joinKey = `${r.tkey}|${r.multiMatch ? 'm' : ''}|${psig}`;
+      r.unionKey = `${r.prefilter!.group.id}|${psig}`;
+    }
+  }
 }
 
 function signTargets(rule: Rule): void {
@@ -401,7 +435,7 @@ export function newRule(where: Where): Rule {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', joinSafe: false, tprefixes: [],
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', ptargets: [], joinSafe: false, tprefixes: [],
   };
 }
 

@@ -8,7 +8,7 @@ import { processRequestBody, processorForContentType } from './body/index.js';
 import { parseQueryInto, parseCookiesInto } from './body/urlencoded.js';
 import { utf8FromBin } from './bytes.js';
 import { VARIABLES } from './variables.js';
-import { scanGroup } from './prefilter.js';
+import { scanGroup, narrowerFor, narrowValues } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
 
 interface RuntimeEx {
@@ -46,6 +46,9 @@ export interface RequestLine {
   /** e.g. `HTTP/1.1` */
   protocol: string;
 }
+
+/** Below this many values a rule's regex runs on each value directly. */
+const NARROW_MIN = 4;
 
 const CAPTURE_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
@@ -393,6 +396,7 @@ export class Transaction {
     this.targetsCache.clear();
     this.unionCache.clear();
     this.joinedCache.clear();
+    this.narrowCache.clear();
     if (this.ruleEngine === 'off') return undefined;
     if (this.interruption && !always) return this.interruption;
     if (this.allowed === 'all' && phase !== 5) return undefined;
@@ -457,8 +461,11 @@ export class Transaction {
       if (link === rule && this.cannotMatch(rule)) return false;
       const values = this.resolveTargets(link);
       this.collection('MATCHED_VARS').clear();
+      const maybe = values.length >= NARROW_MIN && !link.multiMatch && !link.op.negated ? this.maybeMatching(link, values) : undefined;
       let any = false;
-      for (const tv of values) {
+      for (let vi = 0; vi < values.length; vi++) {
+        if (maybe && maybe[vi] === 0) continue;
+        const tv = values[vi]!;
         if (!this.evalValue(link, tv)) continue;
         any = true;
         for (const e of link.effects) e(this, rule);
@@ -468,6 +475,32 @@ export class Transaction {
     }
     if (!single) this.maybeLog(rule);
     return true;
+  }
+
+  private readonly narrowCache = new Map<string, { joined: string; starts: Int32Array }>();
+
+  /**
+   * For a rule with many values and a constant pattern: which values may match, found by searching
+   * the joined transformed values (see narrowValues). Values it rules out would fail the operator
+   * anyway, so skipping them changes nothing but the number of regex calls.
+   */
+  private maybeMatching(rule: Rule, values: readonly TargetValue[]): Uint8Array | undefined {
+    const re = narrowerFor(rule.op!.fn);
+    if (!re) return undefined;
+    const key = rule.stableTargets ? rule.tkey + '#' + this.selectionKey(rule) : undefined;
+    let j = key === undefined ? undefined : this.narrowCache.get(key);
+    if (!j) {
+      const starts = new Int32Array(values.length);
+      let joined = '';
+      for (let i = 0; i < values.length; i++) {
+        if (i) joined += '\n';
+        starts[i] = joined.length;
+        joined += this.transform(rule, values[i]!.value);
+      }
+      j = { joined, starts };
+      if (key !== undefined) this.narrowCache.set(key, j);
+    }
+    return narrowValues(re, j.joined, j.starts);
   }
 
   private maybeLog(rule: Rule): void {
@@ -648,7 +681,7 @@ export class Transaction {
     let out = this.targetsCache.get(key);
     if (out) return out;
     out = [];
-    for (const t of rule.targets) {
+    for (const t of rule.ptargets) {
       const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath)
         : t.key !== undefined && t.variable.lookup ? t.variable.lookup(this, t.key) : t.variable.entries(this);
       for (const e of entries) {

@@ -130,6 +130,11 @@ export interface Rule {
   prefilterExact: boolean;
   /** Target set as the prefilter reads it (no exclusions, any order). */
   psig: string;
+  /**
+   * The targets the prefilter reads for this rule: its own, or for a starter in a Set group the
+   * union of the whole group's starters' targets (one scan per group instead of one per target set).
+   */
+  ptargets: Target[];
   /** Every transformation is joinSafe (and no multiMatch): the prefilter transforms the joined values. */
   joinSafe: boolean;
   /** The selected values do not change within a phase (no TX, MATCHED_*, ...): they may be cached. */
