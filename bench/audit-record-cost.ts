@@ -44,7 +44,7 @@ async function run(sample: number, headers: boolean): Promise<{ usPerReq: number
   const u0 = process.cpuUsage();
   for (let i = 0; i < N; i++) {
     const c = ctxs[i % 1000]!;
-    f.onRequestHeaders(c);
+    f.onRequestHeaders?.(c);
     f.onComplete(c);
     // Between requests the event loop turns and the sink's worker writes, as in a sidecar; the
     // loop also waits when the queue grows, so that every record is written (none dropped).

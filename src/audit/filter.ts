@@ -33,6 +33,10 @@ export class MirrorFilter implements Filter {
   private readonly mirrored: Counter<'rule'>;
   private readonly truncated: Counter<string>;
   private readonly failures: Counter<string>;
+  // The hooks a request pays for only when some rule captures bodies (the chain skips absent hooks).
+  onRequestHeaders?: (ctx: RequestContext) => undefined;
+  onRequestData?: (ctx: RequestContext, chunk: Buffer) => void;
+  onResponseData?: (ctx: RequestContext, chunk: Buffer) => void;
 
   constructor(
     private readonly rules: readonly CompiledRule[],
@@ -44,9 +48,14 @@ export class MirrorFilter implements Filter {
     this.mirrored = counter(bctx.metrics, 'audit_records_total', 'Exchanges selected for mirroring, by rule index', ['rule']);
     this.truncated = counter(bctx.metrics, 'audit_body_truncated_total', 'Mirrored bodies cut at capture.maxBodyBytes');
     this.failures = counter(bctx.metrics, 'audit_record_failures_total', 'Selected exchanges whose record could not be built');
+    if (rules.some((r) => r.maxBodyBytes > 0)) {
+      this.onRequestHeaders = (ctx) => this.tapStart(ctx);
+      this.onRequestData = (ctx, chunk) => { (ctx.ext[EXT] as TapState | undefined)?.req?.add(chunk); };
+      this.onResponseData = (ctx, chunk) => { (ctx.ext[EXT] as TapState | undefined)?.res?.add(chunk); };
+    }
   }
 
-  onRequestHeaders(ctx: RequestContext): undefined {
+  private tapStart(ctx: RequestContext): undefined {
     // Bodies are copied only for rules that may still match. A rule whose whole match is known now
     // ends the search: rules after it can never win. Its sample is decided now, so an unsampled
     // request copies nothing (rules before it that depend on the outcome may still win at the end).
@@ -68,14 +77,6 @@ export class MirrorFilter implements Filter {
       ctx.ext[EXT] = st;
     }
     return undefined;
-  }
-
-  onRequestData(ctx: RequestContext, chunk: Buffer): void {
-    (ctx.ext[EXT] as TapState | undefined)?.req?.add(chunk);
-  }
-
-  onResponseData(ctx: RequestContext, chunk: Buffer): void {
-    (ctx.ext[EXT] as TapState | undefined)?.res?.add(chunk);
   }
 
   onComplete(ctx: RequestContext): void {

@@ -68,9 +68,9 @@ test('selected exchanges on both listeners become records in the file sink; shut
   assert.ok(inbound && outbound);
 
   const run = (f: MirrorFilter, ctx: ReturnType<typeof makeCtx>, reqBody?: string, resBody?: string) => {
-    f.onRequestHeaders(ctx);
-    if (reqBody) for (const c of [reqBody.slice(0, 5), reqBody.slice(5)]) f.onRequestData(ctx, Buffer.from(c));
-    if (resBody) f.onResponseData(ctx, Buffer.from(resBody));
+    f.onRequestHeaders?.(ctx);
+    if (reqBody) for (const c of [reqBody.slice(0, 5), reqBody.slice(5)]) f.onRequestData?.(ctx, Buffer.from(c));
+    if (resBody) f.onResponseData?.(ctx, Buffer.from(resBody));
     ctx.endNs = process.hrtime.bigint();
     f.onComplete(ctx);
   };
@@ -167,8 +167,8 @@ test('the sample is cast at the headers when the rule is sure to win: an unsampl
   const f = (await mirrorFilterFactory.build(h.bctx('inbound', audit))) as MirrorFilter;
   const run = (p: string, status: number) => {
     const ctx = makeCtx({ path: p, method: 'POST' });
-    f.onRequestHeaders(ctx);
-    f.onRequestData(ctx, Buffer.from('payload'));
+    f.onRequestHeaders?.(ctx);
+    f.onRequestData?.(ctx, Buffer.from('payload'));
     ctx.status = status;
     f.onComplete(ctx);
     return ctx.ext['mirror'] as { req: { total: number } | null } | undefined;
@@ -186,7 +186,21 @@ test('the sample is cast at the headers when the rule is sure to win: an unsampl
   const h2 = await harness();
   const f2 = (await mirrorFilterFactory.build(h2.bctx('inbound', { ...audit, mirror: audit.mirror.slice(1) }))) as MirrorFilter;
   const ctx = makeCtx({ path: '/never', method: 'POST' });
-  f2.onRequestHeaders(ctx);
+  f2.onRequestHeaders?.(ctx);
   assert.equal((ctx.ext['mirror'] as { req: unknown }).req, null);
   await h2.shutdown();
+});
+
+test('without a body capture the filter has only onComplete: requests pay for no tap', async () => {
+  const h = await harness();
+  const keys = await makeKeys();
+  const f = (await mirrorFilterFactory.build(h.bctx('inbound', {
+    sinks: [{ name: 'local', type: 'file', dir: './audit', signingKey: keys.privFile }],
+    mirror: [{ match: { pathPrefix: '/x' }, sample: 0.5, sinks: ['local'], capture: { headers: true } }],
+  }))) as MirrorFilter;
+  assert.equal(f.onRequestHeaders, undefined);
+  assert.equal(f.onRequestData, undefined);
+  assert.equal(f.onResponseData, undefined);
+  assert.equal(typeof f.onComplete, 'function');
+  await h.shutdown();
 });
