@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { repoRoot } from '../paths.js';
 import { startKmsMock, type KmsMock } from '../../kms-mock/server.js';
+import { ensureSigningKey } from '../audit/ensure-key.js';
 import { loadConfig } from '../config/load.js';
 import { startSidecar, type Sidecar } from '../sidecar.js';
 import { createLogger } from '../log.js';
@@ -32,6 +33,8 @@ export interface Demo {
 export async function startDemo(opts: { dir?: string; logLevel?: string } = {}): Promise<Demo> {
   const dir = opts.dir ?? repoRoot;
   const logger = createLogger({ level: opts.logLevel ?? 'info' });
+  // The checkpoint signing key, made on the first run (as `meshguard audit keygen` would).
+  await ensureSigningKey(path.join(dir, '.meshguard', 'audit-key.pem'));
   const kms = await startKmsMock({ listen: KMS_LISTEN, stateDir: path.join(dir, '.meshguard', 'kms'), trustDomain: 'example.org', ttl: '10m', logger: logger.child({ component: 'kms-mock' }) });
   const ordersCfg = await loadConfig(path.join(dir, 'demo', 'orders.yaml'));
   const paymentsCfg = await loadConfig(path.join(dir, 'demo', 'payments.yaml'));
@@ -68,7 +71,7 @@ export async function startDemo(opts: { dir?: string; logLevel?: string } = {}):
 export function registerUp(program: Command): void {
   program
     .command('up')
-    .description('Run the demo mesh on loopback: a mock KMS, apps orders and payments, a sidecar for each (RBAC and WAF on payments)')
+    .description('Run the demo mesh on loopback: a mock KMS, apps orders and payments, a sidecar for each (RBAC, WAF and audit mirroring on payments)')
     .option('--log-level <level>', 'sidecar log level', 'warn')
     .action(async (opts: { logLevel: string }) => {
       let demo: Demo;
@@ -101,6 +104,8 @@ Try:
   npx meshguard policy explain --sub spiffe://example.org/ns/shop/sa/orders --method POST --path /payments/42/refund
   # the WAF on payments (baseline rules in policies/waf/) blocks an injection: 403 waf_blocked
   curl -s -X POST -H 'Host: payments' "http://${a(o.outboundAddress)}/pay?id=1%27%20OR%201%3D1--"
+  # audit: denied and WAF-flagged calls (and 20% of the rest) are hash-chained into ./audit/; check them
+  npx meshguard audit verify audit --key .meshguard/audit-key.pub.pem --live
   # an unknown host is never proxied
   curl -s -H 'Host: evil.example' http://${a(o.outboundAddress)}/
   # without a client certificate the payments sidecar refuses the handshake

@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startDemo } from '../../../src/cli/up.js';
 import { httpReq } from '../../helpers/client.js';
+import path from 'node:path';
+import { repoRoot } from '../../../src/paths.js';
 
 test('the demo mesh: KMS-issued SVIDs, an allowed call with the caller identity, RBAC denials, 404 for unknown hosts', async () => {
   const demo = await startDemo({ logLevel: 'silent' });
@@ -28,4 +30,9 @@ test('the demo mesh: KMS-issued SVIDs, an allowed call with the caller identity,
   } finally {
     await demo.stop();
   }
+  // The denied and blocked calls above were mirrored; after the stop the trail is sealed and verifies.
+  const { verifyAuditTree } = await import('../../../src/audit/verify.js');
+  const { loadVerifyKey } = await import('../../../src/audit/checkpoint.js');
+  const tree = await verifyAuditTree(path.join(repoRoot, 'audit'), await loadVerifyKey(path.join(repoRoot, '.meshguard', 'audit-key.pub.pem')), { live: false });
+  assert.equal(tree.ok, true, JSON.stringify(tree).slice(0, 500));
 });
