@@ -397,6 +397,7 @@ export class Transaction {
     this.unionCache.clear();
     this.joinedCache.clear();
     this.narrowCache.clear();
+    this.stageCache.clear();
     if (this.ruleEngine === 'off') return undefined;
     if (this.interruption && !always) return this.interruption;
     if (this.allowed === 'all' && phase !== 5) return undefined;
@@ -605,7 +606,12 @@ export class Transaction {
   /** The rule's transformed values joined by \n (shared by every group with the same chain and targets). */
   private joinedValues(rule: Rule, key: string): string | undefined {
     if (this.joinedCache.has(key)) return this.joinedCache.get(key);
-    const values = rule.prefilterExact ? this.resolveTargets(rule) : this.prefilterValues(rule);
+    if (!rule.prefilterExact) {
+      const joined = this.joinedStages(rule);
+      this.joinedCache.set(key, joined);
+      return joined;
+    }
+    const values = this.resolveTargets(rule);
     let joined: string | undefined;
     if (values.length) {
       joined = '';
@@ -626,6 +632,50 @@ export class Transaction {
   }
 
 
+  private readonly stageCache = new Map<string, string[]>();
+
+  /**
+   * The prefilter values after the first k transformations of the rule's chain, one array per
+   * (chain prefix, target set): groups whose chains start alike share the prefix, and a value
+   * costs one transformation call, without a per-value cache lookup.
+   */
+  private stageList(rule: Rule, k: number): string[] {
+    const key = (k === 0 ? '' : rule.tprefixes[k - 1]!) + '||' + rule.psig;
+    let list = this.stageCache.get(key);
+    if (list) return list;
+    if (k === 0) {
+      list = this.prefilterValues(rule).map((e) => e.value);
+    } else {
+      const prev = this.stageList(rule, k - 1);
+      const fn = rule.transforms[k - 1]!.fn;
+      list = new Array<string>(prev.length);
+      for (let i = 0; i < prev.length; i++) list[i] = fn(prev[i]!);
+    }
+    this.stageCache.set(key, list);
+    return list;
+  }
+
+  /** joinedValues for the prefilter's superset of values, from the per-stage arrays. */
+  private joinedStages(rule: Rule): string | undefined {
+    const n = rule.transforms.length;
+    const last = this.stageList(rule, n);
+    if (last.length === 0) return undefined;
+    if (!rule.multiMatch) return last.join('\n');
+    // multiMatch tries every intermediate value: all of them go into the scan
+    const stages: string[][] = [];
+    for (let k = 0; k <= n; k++) stages.push(this.stageList(rule, k));
+    let joined = '';
+    for (let i = 0; i < last.length; i++) {
+      let prev = stages[0]![i]!;
+      joined += (i ? '\n' : '') + prev;
+      for (let k = 1; k <= n; k++) {
+        const nv = stages[k]![i]!;
+        if (nv !== prev) joined += '\n' + nv;
+        prev = nv;
+      }
+    }
+    return joined;
+  }
 
   /**
    * The value after the rule's transformations, cached per transaction by the original value for
