@@ -92,3 +92,20 @@ test('fast paths agree with the general code: normalizePath, lowercase', () => {
   assert.equal(t('lowercase', 'ABC def'), 'abc def');
   assert.equal(t('lowercase', 'AB\xc0\xde'), 'ab\xc0\xde', 'bytes >= 0x80 are not letters');
 });
+
+test('base64Decode: the JS decoder for short inputs agrees with Buffer on random prefixes', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  let seed = 7;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let k = 0; k < 3000; k++) {
+    let s = '';
+    const len = rnd(k < 2000 ? 40 : 700);
+    for (let i = 0; i < len; i++) s += alphabet[rnd(64)];
+    // a stop byte, then more alphabet that must be ignored
+    if (rnd(3) === 0) s += '!QUJD';
+    let end = 0;
+    while (end < s.length && alphabet.includes(s[end]!)) end++;
+    const want = Buffer.from(s.slice(0, end), 'base64').toString('latin1');
+    assert.equal(t('base64Decode', s), want, s);
+  }
+});
