@@ -143,7 +143,9 @@ export class SinkRunner {
   }
 
   private async work(): Promise<void> {
-    const max = this.opts.batch ?? 256;
+    // Small batches: chaining a batch runs on the event loop that serves requests, so a batch of 64
+    // (about 0.3 ms) delays a waiting request far less than one of 256 would.
+    const max = this.opts.batch ?? 64;
     for (;;) {
       if (this.failures > 0) await this.backoff();
       let batch: AuditRecord[];
