@@ -109,3 +109,25 @@ test('base64Decode: the JS decoder for short inputs agrees with Buffer on random
     assert.equal(t('base64Decode', s), want, s);
   }
 });
+
+test('removeCommentsChar: the run-copying code agrees with a char-by-char reference on random strings', () => {
+  const reference = (s: string): string => {
+    let out = '';
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i]!, d = s[i + 1];
+      if ((c === '/' && d === '*') || (c === '*' && d === '/') || (c === '-' && d === '-')) { i++; continue; }
+      if (c === '#') continue;
+      out += c;
+    }
+    return out;
+  };
+  const chars = '/*-#ab \n';
+  let seed = 11;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let k = 0; k < 3000; k++) {
+    let s = '';
+    for (let i = rnd(24); i > 0; i--) s += chars[rnd(chars.length)];
+    assert.equal(t('removeCommentsChar', s), reference(s), JSON.stringify(s));
+  }
+  assert.equal(t('removeCommentsChar', 'SKU-1000\nc-4711'), 'SKU-1000\nc-4711');
+});
