@@ -204,7 +204,7 @@ const slack = () => CFG.budget - elapsed() - remainingEstimate();
 /** Waits (bounded by QUIET_MAX and the budget's slack) until other tenants use less than QUIET_PCT. */
 async function quietGate(): Promise<{ waitedS: number; busyPct: number }> {
   const t0 = Date.now();
-  let busy = 0;
+  let busy: number;
   for (;;) {
     const a = sample({});
     await sleep(400);
