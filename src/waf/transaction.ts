@@ -353,10 +353,14 @@ export class Transaction {
 
   removeTargets(sel: { ids?: IdRange[]; tag?: string }, targets: RawTarget[]): void {
     this.removedTargets.push({ ...sel, targets });
-    this.rexCache.clear();
+    // The same ctl: fires on most requests (CRS 941010 on every one): the per-rule result depends
+    // only on the removals, so it is shared by every transaction that made the same ones
+    this.removalSig += JSON.stringify([sel.ids ?? null, sel.tag ?? null, targets.map((t) => [t.name, t.key ?? null])]);
+    this.rexCache = sharedRexCache(this.rs, this.removalSig);
   }
 
-  private readonly rexCache = new Map<Rule, RuntimeEx | null>();
+  private removalSig = '';
+  private rexCache = new Map<Rule, RuntimeEx | null>();
 
   /** Run-time target removals that apply to this rule (null: none), memoized until the next ctl. */
   private ruleRuntimeEx(rule: Rule): RuntimeEx | null {
@@ -806,6 +810,24 @@ export class Transaction {
       tags: rule.tags, matchedVar: mv, matchedVarName: mvn, line,
     });
   }
+}
+
+const rexCaches = new WeakMap<RuleSet, Map<string, Map<Rule, RuntimeEx | null>>>();
+const MAX_SHARED_REMOVAL_SETS = 256;
+
+/** The per-rule run-time exclusions for one sequence of removals, kept per rule set (bounded). */
+function sharedRexCache(rs: RuleSet, sig: string): Map<Rule, RuntimeEx | null> {
+  let bySig = rexCaches.get(rs);
+  if (!bySig) {
+    bySig = new Map();
+    rexCaches.set(rs, bySig);
+  }
+  let c = bySig.get(sig);
+  if (!c) {
+    c = new Map();
+    if (bySig.size < MAX_SHARED_REMOVAL_SETS) bySig.set(sig, c);
+  }
+  return c;
 }
 
 function excluded(list: { key?: string; keyRx?: { test(s: string): boolean } }[], key: string): boolean {

@@ -108,3 +108,26 @@ test('the prefilter never changes a result: grouped and ungrouped rules agree', 
     assert.deepEqual(got, want, JSON.stringify(v));
   }
 });
+
+test('run-time target removals shared between transactions: each request gets exactly its own', () => {
+  // ctl:ruleRemoveTargetById results are cached per sequence of removals and reused by later
+  // transactions: requests with different removals, none, or the same again must not mix
+  const e = engineFrom(`
+SecRule ARGS:dropq "@streq 1" "id:1,phase:1,pass,nolog,ctl:ruleRemoveTargetById=10;ARGS:q"
+SecRule ARGS:dropr "@streq 1" "id:2,phase:1,pass,nolog,ctl:ruleRemoveTargetById=10;ARGS:r"
+SecRule ARGS "@rx attack" "id:10,phase:2,pass,log"
+`);
+  const cases: [string, number[]][] = [
+    ['/?dropq=1&q=attack', []],
+    ['/?dropq=1&r=attack', [10]],
+    ['/?q=attack', [10]],
+    ['/?dropr=1&q=attack', [10]],
+    ['/?dropr=1&r=attack', []],
+    ['/?dropq=1&dropr=1&q=attack&r=attack', []],
+    ['/?dropq=1&q=attack', []],
+    ['/?r=attack', [10]],
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const [uri, want] of cases) assert.deepEqual(ids(run(e, { uri })), want, `${uri} (round ${round})`);
+  }
+});
