@@ -577,11 +577,8 @@ export class Transaction {
     if (this.joinedCache.has(tail)) {
       raw = this.joinedCache.get(tail);
     } else {
-      const vals = this.prefilterValues(rule);
-      if (vals.length) {
-        raw = vals[0]!.value;
-        for (let i = 1; i < vals.length; i++) raw += '\n' + vals[i]!.value;
-      }
+      const vals = this.stageList(rule, 0);
+      if (vals.length) raw = vals.join('\n');
       this.joinedCache.set(tail, raw);
     }
     if (raw === undefined) return undefined;
@@ -648,7 +645,7 @@ export class Transaction {
     let list = this.stageCache.get(key);
     if (list) return list;
     if (k === 0) {
-      list = this.prefilterValues(rule).map((e) => e.value);
+      list = this.prefilterValues(rule);
     } else {
       const prev = this.stageList(rule, k - 1);
       const fn = rule.transforms[k - 1]!.fn;
@@ -728,22 +725,19 @@ export class Transaction {
 
   /**
    * What the rule's targets select, ignoring its exclusions and run-time removals: a superset of
-   * its values, cached by the target set so that rules differing only in exclusions or order share it.
+   * its values. Cached by stageList (stage 0) per target set, so rules differing only in exclusions
+   * or order share it.
    */
-  private prefilterValues(rule: Rule): TargetValue[] {
-    const key = rule.psig;
-    let out = this.targetsCache.get(key);
-    if (out) return out;
-    out = [];
+  private prefilterValues(rule: Rule): string[] {
+    const out: string[] = [];
     for (const t of rule.ptargets) {
       const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath)
         : t.key !== undefined && t.variable.lookup ? t.variable.lookup(this, t.key) : t.variable.entries(this);
       for (const e of entries) {
         if (t.keyRx !== undefined ? !t.keyRx.test(e.key) : t.key !== undefined && !t.variable.lookup && e.key.toLowerCase() !== t.key) continue;
-        out.push({ vname: '', keyed: false, key: e.key, value: e.value });
+        out.push(e.value);
       }
     }
-    this.targetsCache.set(key, out);
     return out;
   }
 
