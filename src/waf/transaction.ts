@@ -48,7 +48,7 @@ export interface RequestLine {
 }
 
 /** Below this many values a rule's regex runs on each value directly. */
-const NARROW_MIN = 4;
+const NARROW_MIN = 8;
 
 const CAPTURE_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
