@@ -162,6 +162,7 @@ export class Sidecar {
       keepAliveTimeoutMs: this.limits.keepAliveTimeoutMs,
       headersTimeoutMs: this.limits.upstreamTimeoutMs,
       connectTimeoutMs: 10_000,
+      onHandshake: (resumed) => this.core.upstreamHandshakes.inc({ resumed: resumed ? 'true' : 'false' }),
     });
     this.current = await this.build(config, this.opts.configText);
     if (config.inbound && !config.rbac) this.log.warn('no rbac section: inbound requests are authenticated by mTLS but not authorized by any policy');

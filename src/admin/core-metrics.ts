@@ -10,6 +10,7 @@ export interface CoreMetrics {
   denials: Counter<'listener' | 'filter'>;
   badRequests: Counter<'listener' | 'reason'>;
   reloads: Counter<'result'>;
+  upstreamHandshakes: Counter<'resumed'>;
 }
 
 export function coreMetrics(reg: Registry): CoreMetrics {
@@ -21,5 +22,6 @@ export function coreMetrics(reg: Registry): CoreMetrics {
     denials: counter(reg, 'meshguard_denials_total', 'Requests answered by a filter', ['listener', 'filter']),
     badRequests: counter(reg, 'meshguard_bad_requests_total', 'Requests refused as malformed or ambiguous', ['listener', 'reason']),
     reloads: counter(reg, 'meshguard_reloads_total', 'Snapshot reloads by result', ['result']),
+    upstreamHandshakes: counter(reg, 'meshguard_upstream_tls_handshakes_total', 'Outbound mTLS handshakes, by whether a TLS session was resumed', ['resumed']),
   };
 }

@@ -44,6 +44,11 @@ export class FilterChain {
     return this.filters.length === 0;
   }
 
+  /** Whether any filter looks at request headers (a chain of taps alone skips that await). */
+  get hasRequestHeaders(): boolean {
+    return this.headers.length > 0;
+  }
+
   async requestHeaders(ctx: RequestContext): Promise<Decision | undefined> {
     for (const f of this.headers) {
       let v: Verdict | Promise<Verdict> = f.onRequestHeaders!(ctx);

@@ -18,6 +18,8 @@ export interface RouteTlsPolicy {
   spiffeIds: ReadonlySet<string>;
   sni: string;
   connectTimeoutMs: number;
+  /** Told of every upstream handshake that succeeded, and whether it resumed a TLS session. */
+  onHandshake?: (resumed: boolean) => void;
 }
 
 /**
@@ -71,6 +73,7 @@ export function spiffeConnector(tls: TlsState, policy: RouteTlsPolicy): buildCon
       if (socket.isSessionReused() && cached && cached.generation === generation) {
         if (!policy.spiffeIds.has(cached.spiffeId)) return finish(new UpstreamIdentityError(`${key} is ${cached.spiffeId}, not an allowed SPIFFE ID for this route`), socket);
         verifiedId = cached.spiffeId;
+        policy.onHandshake?.(true);
         return finish(null, socket);
       }
       const cert = socket.getPeerX509Certificate();
@@ -81,6 +84,7 @@ export function spiffeConnector(tls: TlsState, policy: RouteTlsPolicy): buildCon
       verifiedId = svid.spiffeId;
       // TLS 1.3 tickets may arrive before secureConnect; keep one that came early.
       if (pendingSession !== null) sessions.set(key, { session: pendingSession, generation, spiffeId: verifiedId });
+      policy.onHandshake?.(false);
       finish(null, socket);
     });
     socket.once('error', (err) => {

@@ -205,7 +205,7 @@ export async function handleRequest(rt: ListenerRuntime, req: IncomingMessage, r
       dispatcher = snap.app.dispatcher;
     }
 
-    let decision: Decision | undefined = chain.empty ? undefined : await chain.requestHeaders(ctx);
+    let decision: Decision | undefined = chain.hasRequestHeaders ? await chain.requestHeaders(ctx) : undefined;
     if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', hasBody(req));
 
     let body: AsyncGenerator<Buffer> | Buffer | null = null;

@@ -8,6 +8,7 @@ export interface PoolSettings {
   keepAliveTimeoutMs: number;
   headersTimeoutMs: number;
   connectTimeoutMs: number;
+  onHandshake?: (resumed: boolean) => void;
 }
 
 /**
@@ -55,6 +56,7 @@ export class Upstreams {
         spiffeIds: new Set(ids),
         sni: route.sni ?? route.host,
         connectTimeoutMs: this.settings.connectTimeoutMs,
+        ...(this.settings.onHandshake ? { onHandshake: this.settings.onHandshake } : {}),
       });
       const opts = {
         connections: this.settings.connections,

@@ -191,6 +191,10 @@ test('keep-alive connections are reused on the outbound side', async () => {
 test('many parallel calls open many upstream connections; resumed TLS sessions keep the verified identity', async () => {
   const results = await Promise.all(Array.from({ length: 60 }, () => httpReq({ port: orders.outboundAddress!.port, headers: { host: 'payments' } })));
   assert.deepEqual([...new Set(results.map((r) => r.status))], [200]);
+  const resumed = await metricValue(orders.adminAddress!.port, 'meshguard_upstream_tls_handshakes_total', { resumed: 'true' });
+  const full = await metricValue(orders.adminAddress!.port, 'meshguard_upstream_tls_handshakes_total', { resumed: 'false' });
+  assert.ok(full >= 1, 'the first connection is a full handshake');
+  assert.ok(resumed >= 1, `later connections resume the TLS session (full ${full}, resumed ${resumed})`);
   const again = await Promise.all(Array.from({ length: 60 }, () => httpReq({ port: orders.outboundAddress!.port, headers: { host: 'impostor' } })));
   assert.deepEqual([...new Set(again.map((r) => r.status))], [502]);
 });
