@@ -131,3 +131,41 @@ test('removeCommentsChar: the run-copying code agrees with a char-by-char refere
   }
   assert.equal(t('removeCommentsChar', 'SKU-1000\nc-4711'), 'SKU-1000\nc-4711');
 });
+
+test('urlDecode/urlDecodeUni: the run-copying decoder agrees with a per-char reference on random escape-heavy strings', () => {
+  const hex = (c: number) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
+  const reference = (s: string, uni: boolean): string => {
+    const out: number[] = [];
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c === 43) { out.push(32); continue; }
+      if (c !== 37) { out.push(c); continue; }
+      if (uni && i + 5 < s.length && (s.charCodeAt(i + 1) | 32) === 117) {
+        const v = [2, 3, 4, 5].map((k) => hex(s.charCodeAt(i + k)));
+        if (v.every((x) => x >= 0)) {
+          const code = (v[0]! << 12) | (v[1]! << 8) | (v[2]! << 4) | v[3]!;
+          const lo = code & 0xff;
+          out.push((code & 0xff00) === 0xff00 && lo > 0 && lo < 0x5f ? lo + 0x20 : lo);
+          i += 5;
+          continue;
+        }
+      }
+      if (i + 2 < s.length && hex(s.charCodeAt(i + 1)) >= 0 && hex(s.charCodeAt(i + 2)) >= 0) {
+        out.push((hex(s.charCodeAt(i + 1)) << 4) | hex(s.charCodeAt(i + 2)));
+        i += 2;
+        continue;
+      }
+      out.push(c);
+    }
+    return String.fromCharCode(...out);
+  };
+  const chars = '%%+uUfF0a9gz \n\xff';
+  let seed = 5;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let k = 0; k < 4000; k++) {
+    let s = '';
+    for (let i = rnd(20); i > 0; i--) s += chars[rnd(chars.length)];
+    assert.equal(t('urlDecodeUni', s), reference(s, true), JSON.stringify(s));
+    assert.equal(t('urlDecode', s), reference(s, false), JSON.stringify(s));
+  }
+});
