@@ -72,9 +72,15 @@ test('workers: 2 share the listener; one provider feeds both; rotation reaches b
     certs = JSON.parse((await httpReq({ port: adminPort, path: '/certs' })).body);
   }
   assert.notEqual(certs.serial, first.serial);
-  await new Promise((r) => setTimeout(r, 200));
-  const serials = new Set<string>();
-  for (let i = 0; i < 20; i++) serials.add((await mtlsGet(port, client, pki.ca.certPem)).serial);
+  // The primary has it; each worker gets it over IPC. Wait until 20 new connections in a row (spread
+  // over both workers by the cluster's round robin) all present it, for at most 10 s.
+  let serials = new Set<string>();
+  for (let attempt = 0; attempt < 50; attempt++) {
+    serials = new Set<string>();
+    for (let i = 0; i < 20; i++) serials.add((await mtlsGet(port, client, pki.ca.certPem)).serial);
+    if (serials.size === 1 && serials.has(certs.serial)) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
   assert.deepEqual([...serials], [certs.serial], 'every worker presents the new certificate');
 
   const reload = await httpReq({ port: adminPort, path: '/reload', method: 'POST' });
