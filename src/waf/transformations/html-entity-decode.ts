@@ -1,5 +1,5 @@
 import type { Transformation } from '../types.js';
-import { hexVal, fromCodes } from './util.js';
+import { hexVal } from './util.js';
 
 const NAMED: Record<string, number> = { quot: 34, amp: 38, lt: 60, gt: 62, nbsp: 160 };
 
@@ -9,11 +9,12 @@ export const htmlEntityDecode: Transformation = {
   joinSafe: true,
   fn(s) {
     if (s.indexOf('&') < 0) return s;
-    const out: number[] = [];
+    // Copies the runs between entities: it also runs on whole joined target lists, where a bare
+    // `&` (a query string) is common and an entity rare
+    let out = '';
+    let from = 0;
     const n = s.length;
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
-      if (c !== 38 || i + 1 >= n) { out.push(c); continue; }
+    for (let i = s.indexOf('&'); i >= 0 && i + 1 < n; i = s.indexOf('&', i + 1)) {
       if (s[i + 1] === '#') {
         let j = i + 2;
         let v = 0;
@@ -25,24 +26,21 @@ export const htmlEntityDecode: Transformation = {
           while (j < n && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) { v = (v * 10 + s.charCodeAt(j) - 48) % 0x1000000; j++; digits++; }
         }
         if (digits > 0) {
-          out.push(v & 0xff);
+          out += s.slice(from, i) + String.fromCharCode(v & 0xff);
           i = s[j] === ';' ? j : j - 1;
-          continue;
+          from = i + 1;
         }
-        out.push(c);
         continue;
       }
       let j = i + 1;
       while (j < n && j - i <= 5 && ((s.charCodeAt(j) | 32) >= 97 && (s.charCodeAt(j) | 32) <= 122)) j++;
-      const name = s.slice(i + 1, j).toLowerCase();
-      const v = NAMED[name];
+      const v = NAMED[s.slice(i + 1, j).toLowerCase()];
       if (v !== undefined) {
-        out.push(v);
+        out += s.slice(from, i) + String.fromCharCode(v);
         i = s[j] === ';' ? j : j - 1;
-        continue;
+        from = i + 1;
       }
-      out.push(c);
     }
-    return fromCodes(out);
+    return from === 0 ? s : out + s.slice(from);
   },
 };

@@ -169,3 +169,44 @@ test('urlDecode/urlDecodeUni: the run-copying decoder agrees with a per-char ref
     assert.equal(t('urlDecode', s), reference(s, false), JSON.stringify(s));
   }
 });
+
+test('htmlEntityDecode: the run-copying decoder agrees with a per-char reference on random entity-heavy strings', () => {
+  const NAMED: Record<string, number> = { quot: 34, amp: 38, lt: 60, gt: 62, nbsp: 160 };
+  const hex = (c: number) => (c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1);
+  const reference = (s: string): string => {
+    const out: number[] = [];
+    const n = s.length;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c !== 38 || i + 1 >= n) { out.push(c); continue; }
+      if (s[i + 1] === '#') {
+        let j = i + 2;
+        let v = 0;
+        let digits = 0;
+        if (s[j] === 'x' || s[j] === 'X') {
+          j++;
+          while (j < n && hex(s.charCodeAt(j)) >= 0) { v = (v * 16 + hex(s.charCodeAt(j))) & 0xffffff; j++; digits++; }
+        } else {
+          while (j < n && s.charCodeAt(j) >= 48 && s.charCodeAt(j) <= 57) { v = (v * 10 + s.charCodeAt(j) - 48) % 0x1000000; j++; digits++; }
+        }
+        if (digits > 0) { out.push(v & 0xff); i = s[j] === ';' ? j : j - 1; continue; }
+        out.push(c);
+        continue;
+      }
+      let j = i + 1;
+      while (j < n && j - i <= 5 && ((s.charCodeAt(j) | 32) >= 97 && (s.charCodeAt(j) | 32) <= 122)) j++;
+      const v = NAMED[s.slice(i + 1, j).toLowerCase()];
+      if (v !== undefined) { out.push(v); i = s[j] === ';' ? j : j - 1; continue; }
+      out.push(c);
+    }
+    return String.fromCharCode(...out);
+  };
+  const pieces = ['&', '&', '#', 'x', 'X', ';', '1', '9', 'f', 'amp', 'LT', 'nbsp', 'quot', 'gtx', 'a', ' ', '\n'];
+  let seed = 3;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let k = 0; k < 4000; k++) {
+    let s = '';
+    for (let i = rnd(14); i > 0; i--) s += pieces[rnd(pieces.length)];
+    assert.equal(t('htmlEntityDecode', s), reference(s), JSON.stringify(s));
+  }
+});
