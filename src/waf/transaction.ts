@@ -665,17 +665,17 @@ export class Transaction {
     // multiMatch tries every intermediate value: all of them go into the scan
     const stages: string[][] = [];
     for (let k = 0; k <= n; k++) stages.push(this.stageList(rule, k));
-    let joined = '';
+    const parts: string[] = [];
     for (let i = 0; i < last.length; i++) {
       let prev = stages[0]![i]!;
-      joined += (i ? '\n' : '') + prev;
+      parts.push(prev);
       for (let k = 1; k <= n; k++) {
         const nv = stages[k]![i]!;
-        if (nv !== prev) joined += '\n' + nv;
+        if (nv !== prev) parts.push(nv);
         prev = nv;
       }
     }
-    return joined;
+    return parts.join('\n');
   }
 
   /**

@@ -3,11 +3,14 @@ import { isSpaceOrNbsp } from './util.js';
 export const removeWhitespace: Transformation = {
   name: 'removeWhitespace',
   fn(s) {
-    let i = 0;
-    while (i < s.length && !isSpaceOrNbsp(s.charCodeAt(i))) i++;
-    if (i === s.length) return s;
-    let out = s.slice(0, i);
-    for (; i < s.length; i++) if (!isSpaceOrNbsp(s.charCodeAt(i))) out += s[i];
-    return out;
+    // Copies the runs between whitespace (values are mostly words with single spaces)
+    let out = '';
+    let from = 0;
+    for (let i = 0; i < s.length; i++) {
+      if (!isSpaceOrNbsp(s.charCodeAt(i))) continue;
+      if (i > from) out += s.slice(from, i);
+      from = i + 1;
+    }
+    return from === 0 ? s : out + s.slice(from);
   },
 };

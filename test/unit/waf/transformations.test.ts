@@ -210,3 +210,16 @@ test('htmlEntityDecode: the run-copying decoder agrees with a per-char reference
     assert.equal(t('htmlEntityDecode', s), reference(s), JSON.stringify(s));
   }
 });
+
+test('removeWhitespace: the run-copying code agrees with a char-by-char reference on random strings', () => {
+  const space = (c: number) => c === 32 || (c >= 9 && c <= 13) || c === 0xa0;
+  const reference = (s: string): string => [...s].filter((c) => !space(c.charCodeAt(0))).join('');
+  const chars = ' \t\n\r\x0b\x0c\xa0ab';
+  let seed = 13;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let k = 0; k < 3000; k++) {
+    let s = '';
+    for (let i = rnd(16); i > 0; i--) s += chars[rnd(chars.length)];
+    assert.equal(t('removeWhitespace', s), reference(s), JSON.stringify(s));
+  }
+});
