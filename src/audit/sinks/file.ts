@@ -205,9 +205,13 @@ export class FileSink implements RecordSink {
       if (this.timer) clearInterval(this.timer);
       // Always, even right after another checkpoint: `shutdown` marks the end of the chain, so a tail
       // cut back to an earlier checkpoint shows.
-      if (this.fh) await this.checkpoint('shutdown');
-      await this.closeFile();
-      await this.unlock?.();
+      try {
+        if (this.fh) await this.checkpoint('shutdown');
+      } finally {
+        // A full disk makes the last checkpoint fail; the file and the lock are released all the same.
+        await this.closeFile();
+        await this.unlock?.();
+      }
     });
   }
 }
