@@ -8,14 +8,17 @@ export const utf8toUnicode: Transformation = {
     let i = 0;
     for (; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) break;
     if (i === s.length) return s;
-    let out = s.slice(0, i);
+    // Copies the runs between sequences: a UTF-8 text (or a joined list holding one) keeps most bytes
+    let out = '';
+    let from = 0;
     const n = s.length;
     const cont = (k: number) => k < n && (s.charCodeAt(k) & 0xc0) === 0x80;
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
+      if (c < 0xc2) continue;
       let cp = -1;
       let len = 1;
-      if (c >= 0xc2 && c <= 0xdf && cont(i + 1)) {
+      if (c <= 0xdf && cont(i + 1)) {
         cp = ((c & 0x1f) << 6) | (s.charCodeAt(i + 1) & 0x3f); len = 2;
       } else if (c >= 0xe0 && c <= 0xef && cont(i + 1) && cont(i + 2)) {
         cp = ((c & 0x0f) << 12) | ((s.charCodeAt(i + 1) & 0x3f) << 6) | (s.charCodeAt(i + 2) & 0x3f); len = 3;
@@ -24,10 +27,11 @@ export const utf8toUnicode: Transformation = {
         cp = ((c & 0x07) << 18) | ((s.charCodeAt(i + 1) & 0x3f) << 12) | ((s.charCodeAt(i + 2) & 0x3f) << 6) | (s.charCodeAt(i + 3) & 0x3f); len = 4;
         if (cp < 0x10000) cp = -1;
       }
-      if (cp < 0) { out += s[i]; continue; }
-      out += '%u' + cp.toString(16).padStart(4, '0');
+      if (cp < 0) continue;
+      out += s.slice(from, i) + '%u' + cp.toString(16).padStart(4, '0');
       i += len - 1;
+      from = i + 1;
     }
-    return out;
+    return from === 0 ? s : out + s.slice(from);
   },
 };

@@ -223,3 +223,38 @@ test('removeWhitespace: the run-copying code agrees with a char-by-char referenc
     assert.equal(t('removeWhitespace', s), reference(s), JSON.stringify(s));
   }
 });
+
+test('utf8toUnicode: the run-copying code agrees with a per-char reference on random byte strings', () => {
+  const reference = (s: string): string => {
+    let out = '';
+    const n = s.length;
+    const cont = (k: number) => k < n && (s.charCodeAt(k) & 0xc0) === 0x80;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      let cp = -1;
+      let len = 1;
+      if (c >= 0xc2 && c <= 0xdf && cont(i + 1)) {
+        cp = ((c & 0x1f) << 6) | (s.charCodeAt(i + 1) & 0x3f); len = 2;
+      } else if (c >= 0xe0 && c <= 0xef && cont(i + 1) && cont(i + 2)) {
+        cp = ((c & 0x0f) << 12) | ((s.charCodeAt(i + 1) & 0x3f) << 6) | (s.charCodeAt(i + 2) & 0x3f); len = 3;
+        if (cp < 0x800) cp = -1;
+      } else if (c >= 0xf0 && c <= 0xf4 && cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+        cp = ((c & 0x07) << 18) | ((s.charCodeAt(i + 1) & 0x3f) << 12) | ((s.charCodeAt(i + 2) & 0x3f) << 6) | (s.charCodeAt(i + 3) & 0x3f); len = 4;
+        if (cp < 0x10000) cp = -1;
+      }
+      if (cp < 0) { out += s[i]; continue; }
+      out += '%u' + cp.toString(16).padStart(4, '0');
+      i += len - 1;
+    }
+    return out;
+  };
+  const bytes = [0x41, 0x0a, 0x7f, 0x80, 0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe2, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa9, 0x82, 0x9f];
+  let seed = 17;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let k = 0; k < 4000; k++) {
+    let s = '';
+    for (let i = rnd(14); i > 0; i--) s += String.fromCharCode(bytes[rnd(bytes.length)]!);
+    assert.equal(t('utf8toUnicode', s), reference(s), JSON.stringify(s));
+  }
+  assert.equal(t('utf8toUnicode', 'caf\xc3\xa9 cr\xc3\xa8me'), 'caf%u00e9 cr%u00e8me');
+});
