@@ -13,21 +13,12 @@ import { join } from 'node:path';
 import { newEnforcer } from 'casbin';
 import { loadEvaluator } from '../src/rbac/load.js';
 import { repoRoot } from '../src/paths.js';
+import { prng } from '../test/helpers/prng.js';
 
 const ROLES = 1000;
 const WORKLOADS = 2000;
 const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function workload(i: number): string {
   return `spiffe://example.org/ns/ns${i % 50}/sa/svc${i}`;

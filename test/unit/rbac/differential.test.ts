@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newEnforcer } from 'casbin';
 import { loadEvaluator } from '../../../src/rbac/load.js';
+import { prng } from '../../helpers/prng.js';
 
 /**
  * Differential equivalence: random models within the compiled family, random policies and random
@@ -12,16 +13,6 @@ import { loadEvaluator } from '../../../src/rbac/load.js';
  * Reproduce a failure with MESHGUARD_RBAC_SEED=<seed printed in the failure>.
  */
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MODELS = 270;
 const REQUESTS_PER_MODEL = 400;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Util } from 'casbin';
 import { MatcherCache, PatternError, keyMatch2Source, keyMatch3Source, type MatchFunction } from '../../../src/rbac/key-match.js';
+import { prng } from '../../helpers/prng.js';
 
 const casbin: Record<MatchFunction, (a: string, b: string) => boolean> = {
   keyMatch: (a, b) => Util.keyMatchFunc(a, b) as boolean,
@@ -65,16 +66,6 @@ test('regexMatch runs on RE2: a catastrophic pattern answers in linear time', ()
   assert.equal(m('a'.repeat(50_000)), true);
 });
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('globMatch: random patterns of the supported subset against casbin (minimatch)', () => {
   const seed = process.env['MESHGUARD_RBAC_SEED'] ? Number(process.env['MESHGUARD_RBAC_SEED']) : (Math.random() * 2 ** 31) >>> 0;
