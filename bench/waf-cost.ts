@@ -1,8 +1,9 @@
 /**
  * WAF cost per request with OWASP CRS v4 at paranoia 1, in-process (no sockets): the time the
- * engine adds to one request. Three shapes: a GET with 10 headers, a 2 KB JSON POST, a 1 MB
- * multipart upload. Reports median / p99 µs, MB/s of request bytes, and the memory a loaded CRS
- * takes. Run: `npx tsc -p . && node --expose-gc dist/bench/waf-cost.js [--iterations N] [--json] [--no-prefilter]`
+ * engine adds to one request. Four shapes: the load bench's keep-alive GET (3 headers, as
+ * bench/loadgen.ts sends it), a GET with 10 headers, a 2 KB JSON POST, a 1 MB multipart upload.
+ * Reports median / p99 µs, CPU µs per request, MB/s of request bytes, and the memory a loaded CRS
+ * takes (RSS after loading, and after every shape ran). Run: `npx tsc -p . && node --expose-gc dist/bench/waf-cost.js [--iterations N] [--only SHAPE] [--json] [--no-prefilter]`
  * (`--no-prefilter`: the same rules without the RE2.Set prefilter, to see what it buys).
  */
 import os from 'node:os';
@@ -46,7 +47,9 @@ function shapes(): Shape[] {
     + `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="report.txt"\r\nContent-Type: text/plain\r\n\r\n${file}\r\n--${boundary}--\r\n`;
   const base = browserHeaders.slice(0, 6);
   const get = '/products/42?color=blue&size=m&ref=homepage';
+  const wrk: [string, string][] = [['Host', 'backend'], ['User-Agent', 'meshguard-bench/1'], ['Accept', '*/*']];
   return [
+    { name: 'GET /, 3 headers', method: 'GET', uri: '/', headers: wrk, body: undefined, bytes: 1 + wrk.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) },
     { name: 'GET, 10 headers', method: 'GET', uri: get, headers: browserHeaders, body: undefined, bytes: get.length + browserHeaders.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) },
     { name: 'POST 2 KB JSON', method: 'POST', uri: '/api/orders', headers: [...base, ['Content-Type', 'application/json'], ['Content-Length', String(json.length)]], body: json, bytes: json.length },
     { name: 'POST 1 MB multipart', method: 'POST', uri: '/upload', headers: [...base, ['Content-Type', `multipart/form-data; boundary=${boundary}`], ['Content-Length', String(multipart.length)]], body: multipart, bytes: multipart.length },
@@ -81,7 +84,8 @@ async function main(): Promise<void> {
   global.gc?.();
   const mem = { heapMB: (process.memoryUsage().heapUsed - heap0) / 1048576, rssMB: (process.memoryUsage().rss - rss0) / 1048576 };
   const results = [];
-  for (const s of shapes()) {
+  const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] ?? '' : '';
+  for (const s of shapes().filter((x) => x.name.includes(only))) {
     const n = s.bytes > 100_000 ? Math.max(20, Math.floor(it / 20)) : it;
     const blocked = once(engine, s).interruption;
     if (blocked) throw new Error(`${s.name}: the benign request was blocked by rule ${blocked.ruleId}; the bench would measure the wrong thing`);
@@ -100,15 +104,22 @@ async function main(): Promise<void> {
     const median = pct(ts, 0.5);
     results.push({ shape: s.name, requests: n, bytes: s.bytes, medianUs: Math.round(median), p99Us: Math.round(pct(ts, 0.99)), cpuMeanUs, mbPerS: +((s.bytes / 1048576) / (median / 1e6)).toFixed(1) });
   }
-  const out = { crs: 'v4 (../shared/crs)', paranoia: 1, prefilter: settings === undefined, rules: engine.ruleCount, loadMs: Math.round(loadMs), memory: { heapMB: +mem.heapMB.toFixed(1), rssMB: +mem.rssMB.toFixed(1) }, results };
+  global.gc?.();
+  const after = process.memoryUsage();
+  const memory = {
+    heapMB: +mem.heapMB.toFixed(1), rssMB: +mem.rssMB.toFixed(1),
+    rssBaseMB: +(rss0 / 1048576).toFixed(1), rssAfterRequestsMB: +(after.rss / 1048576).toFixed(1),
+  };
+  const out = { crs: 'v4 (../shared/crs)', paranoia: 1, prefilter: settings === undefined, rules: engine.ruleCount, loadMs: Math.round(loadMs), memory, results };
   if (json) {
     process.stdout.write(JSON.stringify(out, null, 2) + '\n');
     return;
   }
-  process.stdout.write(`CRS PL1${out.prefilter ? '' : ' (no prefilter)'}: ${out.rules} rules, loaded in ${out.loadMs} ms, heap +${out.memory.heapMB} MB, rss +${out.memory.rssMB} MB\n`);
+  process.stdout.write(`CRS PL1${out.prefilter ? '' : ' (no prefilter)'}: ${out.rules} rules, loaded in ${out.loadMs} ms, heap +${memory.heapMB} MB, rss +${memory.rssMB} MB (${memory.rssBaseMB} MB before loading)\n`);
   for (const r of results) {
-    process.stdout.write(`${r.shape.padEnd(22)} median ${String(r.medianUs).padStart(7)} µs  p99 ${String(r.p99Us).padStart(7)} µs  cpu ${String(r.cpuMeanUs).padStart(7)} µs/req  ${String(r.mbPerS).padStart(7)} MB/s  (${r.requests} requests, ${r.bytes} bytes)\n`);
+    process.stdout.write(`${r.shape.padEnd(20)} median ${String(r.medianUs).padStart(7)} µs  p99 ${String(r.p99Us).padStart(7)} µs  cpu ${String(r.cpuMeanUs).padStart(7)} µs/req  ${String(r.mbPerS).padStart(7)} MB/s  (${r.requests} requests, ${r.bytes} bytes)\n`);
   }
+  process.stdout.write(`rss ${memory.rssAfterRequestsMB} MB after ${results.reduce((n, r) => n + r.requests, 0)} requests\n`);
   process.stdout.write(`load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} on ${os.cpus().length} cores\n`);
 }
 

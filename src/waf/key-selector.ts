@@ -1,4 +1,4 @@
-import { compileRegex } from './regex.js';
+import { compileRegex, re2Subject } from './regex.js';
 
 /** A `/regex/` collection key selector (`TX:/^header_name_/`, `!ARGS:/^json\./`). */
 export interface KeyMatcher {
@@ -33,7 +33,7 @@ export function compileKeySelector(pattern: string): KeyMatcher {
     test(k) {
       let r = memo.get(k);
       if (r === undefined) {
-        r = re.test(k);
+        r = re.test(re2Subject(k));
         if (memo.size > 4096) memo.clear();
         memo.set(k, r);
       }

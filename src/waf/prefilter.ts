@@ -1,7 +1,7 @@
 import RE2 from 're2';
 
 type RE2Set = InstanceType<typeof RE2.Set>;
-import { pcreSpaceToRe2 } from './regex.js';
+import { pcreSpaceToRe2, re2Subject } from './regex.js';
 import type { Rule } from './types.js';
 
 /**
@@ -79,7 +79,9 @@ function compileChunks(patterns: string[], from: number, to: number, out: { set:
 /** Which patterns of the group may match `value` (a byte per pattern). */
 export function scanGroup(group: PrefilterGroup, value: string): Uint8Array {
   const hits = new Uint8Array(group.size);
-  for (const { set, offset } of group.sets) for (const i of set.match(value)) hits[offset + i] = 1;
+  // encoded once for all the group's Sets (see re2Subject)
+  const subject = re2Subject(value);
+  for (const { set, offset } of group.sets) for (const i of set.match(subject)) hits[offset + i] = 1;
   return hits;
 }
 

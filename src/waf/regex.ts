@@ -41,4 +41,15 @@ export function pcreSpaceToRe2(src: string): string {
   return out;
 }
 
+/**
+ * The subject as node-re2 sees it: a string argument is encoded to UTF-8 into a new native Buffer
+ * on every call (and a regex keeps it alive through weak handles), which costs 3-4 times a
+ * `Buffer.from` from the pool. Passing the same UTF-8 bytes ourselves gives the same answer: both
+ * encode with V8's UTF-8 writer. Only for calls whose result is a boolean or a Set index list;
+ * `exec` on a Buffer would report byte offsets and Buffer captures.
+ */
+export function re2Subject(s: string): Buffer {
+  return Buffer.from(s, 'utf8');
+}
+
 export type { RE2 };

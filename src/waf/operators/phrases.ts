@@ -4,6 +4,7 @@ import RE2 from 're2';
 import type { OperatorFn } from '../types.js';
 import { UserInputError } from '../../errors.js';
 import type { OperatorCompileContext } from './types.js';
+import { re2Subject } from '../regex.js';
 
 function escapeLiteral(s: string): string {
   let out = '';
@@ -26,7 +27,7 @@ export function phraseMatcher(phrases: string[]): OperatorFn {
   const source = '(?i)(?:' + uniq.map(escapeLiteral).join('|') + ')';
   const re = new RE2(source, 's');
   const fn: OperatorFn = (tx, value, capture) => {
-    if (!capture) return re.test(value);
+    if (!capture) return re.test(re2Subject(value));
     const m = re.exec(value);
     if (!m) return false;
     tx.setCapture(0, m[0]);
