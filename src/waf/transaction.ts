@@ -14,6 +14,7 @@ import { percentDecode } from './body/percent-decode.js';
 interface RuntimeEx {
   ex: Map<string, string[]>;
   selKey: string;
+  narrowKey: string;
   joinKey: string;
   unionKey: string;
 }
@@ -370,7 +371,7 @@ export class Transaction {
       const ex = this.runtimeExclusions(rule);
       if (ex) {
         const sig = '#' + [...ex].map(([k, v]) => `${k}=${v.join(',')}`).join(';');
-        r = { ex, selKey: rule.targetSig + sig, joinKey: rule.joinKey + sig, unionKey: rule.unionKey + sig };
+        r = { ex, selKey: rule.targetSig + sig, narrowKey: rule.narrowKey + sig, joinKey: rule.joinKey + sig, unionKey: rule.unionKey + sig };
       } else {
         r = null;
       }
@@ -492,7 +493,7 @@ export class Transaction {
   private maybeMatching(rule: Rule, values: readonly TargetValue[]): Uint8Array | undefined {
     const re = narrowerFor(rule.op!.fn);
     if (!re) return undefined;
-    const key = rule.stableTargets ? rule.tkey + '#' + this.selectionKey(rule) : undefined;
+    const key = rule.stableTargets ? this.ruleRuntimeEx(rule)?.narrowKey ?? rule.narrowKey : undefined;
     let j = key === undefined ? undefined : this.narrowCache.get(key);
     if (!j) {
       const starts = new Int32Array(values.length);
@@ -572,7 +573,8 @@ export class Transaction {
    * chain cached. The keys equal joinedValues' keys: by join-safety the strings are the same.
    */
   private joinedSafe(rule: Rule): string | undefined {
-    const tail = '||' + rule.psig;
+    const keys = rule.stageKeys;
+    const tail = keys[0]!;
     let raw: string | undefined;
     if (this.joinedCache.has(tail)) {
       raw = this.joinedCache.get(tail);
@@ -586,7 +588,7 @@ export class Transaction {
     let v = raw;
     let start = 0;
     for (let i = n - 1; i >= 0; i--) {
-      const c = this.joinedCache.get(rule.tprefixes[i] + tail);
+      const c = this.joinedCache.get(keys[i + 1]!);
       if (c !== undefined) {
         if (i === n - 1) return c;
         v = c;
@@ -599,7 +601,7 @@ export class Transaction {
       // a conditionally safe step that is not safe on this string: per-value path for the rest
       if (t.joinSafe !== true && !t.joinSafeFor!(v)) return this.joinedValues(rule, rule.joinKey);
       v = t.fn(v);
-      this.joinedCache.set(rule.tprefixes[i] + tail, v);
+      this.joinedCache.set(keys[i + 1]!, v);
     }
     return v;
   }
@@ -641,7 +643,7 @@ export class Transaction {
    * costs one transformation call, without a per-value cache lookup.
    */
   private stageList(rule: Rule, k: number): string[] {
-    const key = (k === 0 ? '' : rule.tprefixes[k - 1]!) + '||' + rule.psig;
+    const key = rule.stageKeys[k]!;
     let list = this.stageCache.get(key);
     if (list) return list;
     if (k === 0) {

@@ -135,6 +135,12 @@ export interface Rule {
    * union of the whole group's starters' targets (one scan per group instead of one per target set).
    */
   ptargets: Target[];
+  /**
+   * Per-phase cache keys: stageKeys[k] names the prefilter values after the first k
+   * transformations (k = 0: untransformed); narrowKey names the rule's joined transformed values.
+   */
+  stageKeys: string[];
+  narrowKey: string;
   /** Every transformation is joinSafe (and no multiMatch): the prefilter transforms the joined values. */
   joinSafe: boolean;
   /** The selected values do not change within a phase (no TX, MATCHED_*, ...): they may be cached. */
