@@ -53,6 +53,24 @@ export class Collection {
     return this.entries().length;
   }
 
+  /** The contents, to rebuild an equal collection with restore(). */
+  snapshot(): CollectionSnapshot {
+    const out: [string, Entry[]][] = [];
+    for (const [lk, list] of this.byKey) out.push([lk, list.map((e) => ({ key: e.key, value: e.value }))]);
+    return out;
+  }
+
+  /** Replaces the contents with a snapshot's (entries are copied: set() changes them in place). */
+  restore(snap: CollectionSnapshot): void {
+    this.byKey.clear();
+    for (const [lk, list] of snap) {
+      const copy = new Array<Entry>(list.length);
+      for (let i = 0; i < list.length; i++) copy[i] = { key: list[i]!.key, value: list[i]!.value };
+      this.byKey.set(lk, copy);
+    }
+    this.flat = undefined;
+  }
+
   entries(): readonly Entry[] {
     if (this.flat) return this.flat;
     const out: Entry[] = [];
@@ -61,6 +79,8 @@ export class Collection {
     return out;
   }
 }
+
+export type CollectionSnapshot = readonly (readonly [string, readonly Entry[]])[];
 
 const EMPTY: readonly Entry[] = [];
 const EMPTY_FLAT: Entry[] = [];

@@ -29,6 +29,11 @@ export interface EngineSettings {
   requestBodyJsonDepthLimit: number;
   /** Build the RE2.Set prefilter (off only to check that it never changes a result). */
   prefilter: boolean;
+  /**
+   * Start phase 1 from the precomputed state of its constant prefix and fold rules that read only
+   * frozen TX keys (off only to check that it never changes a result).
+   */
+  fold: boolean;
 }
 
 export const DEFAULT_SETTINGS: EngineSettings = {
@@ -43,6 +48,7 @@ export const DEFAULT_SETTINGS: EngineSettings = {
   argumentsLimit: 1000,
   requestBodyJsonDepthLimit: 512,
   prefilter: true,
+  fold: true,
 };
 
 export interface RuleSet {
@@ -442,7 +448,7 @@ export function newRule(where: Where): Rule {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', ptargets: [], joinSafe: false, tprefixes: [], stageKeys: [], narrowKey: '',
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', ptargets: [], joinSafe: false, tprefixes: [], stageKeys: [], narrowKey: '', writes: [],
   };
 }
 

@@ -1,6 +1,6 @@
 import type { RuleSet } from './ruleset.js';
 import { targetName, type Entry, type Phase, type Rule, type TargetValue } from './types.js';
-import { Collection } from './collection.js';
+import { Collection, type CollectionSnapshot } from './collection.js';
 import { expandMacro } from './macro.js';
 import type { IdRange } from './actions/ctl.js';
 import type { RawTarget } from './seclang/variables-parser.js';
@@ -10,6 +10,8 @@ import { utf8FromBin } from './bytes.js';
 import { VARIABLES } from './variables.js';
 import { scanGroup, narrowerFor, narrowValues } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
+import { readsOnlyTx, pureEffects, txWrites, foldable } from './fold.js';
+import type { FoldedOutcome } from './types.js';
 
 interface RuntimeEx {
   ex: Map<string, string[]>;
@@ -83,6 +85,10 @@ export class Transaction {
   private xmlText: string | undefined;
   private xmlAttrs: string[] = [];
   private phasesDone = 0;
+  /** Phase 1 started from the rule set's constant prefix: folded outcomes hold for this transaction. */
+  private fromPrefix = false;
+  /** Set only on the throwaway transaction that computes the prefix: an impure effect ends it. */
+  private buildingPrefix = false;
 
   constructor(rs: RuleSet, uniqueId: string) {
     this.rs = rs;
@@ -410,6 +416,7 @@ export class Transaction {
     const items = this.rs.phases[phase];
     const markers = this.rs.markers[phase];
     let i = 0;
+    if (phase === 1) i = this.startFromPrefix();
     while (i < items.length) {
       const item = items[i]!;
       if ('marker' in item || this.isRemoved(item)) { i++; continue; }
@@ -451,9 +458,11 @@ export class Transaction {
    */
   private evalRule(rule: Rule): boolean {
     this.currentRule = rule;
+    if (this.fromPrefix && rule.folded !== undefined && this.ruleRuntimeEx(rule) === null) return this.applyFolded(rule.folded);
     if (!rule.op) {
       this.matchedVar = undefined;
       this.matchedVarName = undefined;
+      if (this.buildingPrefix && !pureEffects(rule)) throw IMPURE;
       for (const e of rule.effects) e(this, rule);
       this.maybeLog(rule);
       return true;
@@ -461,6 +470,7 @@ export class Transaction {
     const single = rule.chain === undefined;
     for (let link: Rule | undefined = rule; link; link = link.chain) {
       if (!link.op) {
+        if (this.buildingPrefix && !pureEffects(link)) throw IMPURE;
         for (const e of link.effects) e(this, rule);
         continue;
       }
@@ -474,6 +484,7 @@ export class Transaction {
         const tv = values[vi]!;
         if (!this.evalValue(link, tv)) continue;
         any = true;
+        if (this.buildingPrefix && !pureEffects(link)) throw IMPURE;
         for (const e of link.effects) e(this, rule);
         if (single) this.maybeLog(rule);
       }
@@ -481,6 +492,115 @@ export class Transaction {
     }
     if (!single) this.maybeLog(rule);
     return true;
+  }
+
+  /** A folded rule: what evaluating it would leave behind (MATCHED_VAR*), and its outcome. */
+  private applyFolded(f: FoldedOutcome): boolean {
+    const mv = this.collection('MATCHED_VARS');
+    mv.clear();
+    for (const [name, v] of f.hits) {
+      this.matchedVar = v;
+      this.matchedVarName = name;
+      mv.add(name, v);
+    }
+    return f.matched;
+  }
+
+  /**
+   * Phase 1 begins with the state its constant prefix leaves (see fold.ts), when nothing could make
+   * this transaction run that prefix differently: no rule removed up front, TX untouched. Returns
+   * the index of phase 1 to go on from.
+   */
+  private startFromPrefix(): number {
+    if (!this.rs.settings.fold || this.buildingPrefix) return 0;
+    if (this.removedIds.length || this.removedTags.size || this.removedMsgs.size || this.removedTargets.length) return 0;
+    const tx = this.collection('TX');
+    const mv = this.collection('MATCHED_VARS');
+    if (tx.size !== 0 || mv.size !== 0 || this.matches.length || this.allowed !== undefined) return 0;
+    const p = prefixFor(this.rs);
+    if (!p) return 0;
+    tx.restore(p.tx);
+    mv.restore(p.matchedVars);
+    this.matchedVar = p.matchedVar;
+    this.matchedVarName = p.matchedVarName;
+    this.fromPrefix = true;
+    return p.resume;
+  }
+
+  /**
+   * On a throwaway transaction: runs phase 1 from its start while each rule reads only TX and, if
+   * its effects run, they only write TX from TX; stops before a rule that logs, or matches with a
+   * disruptive action. Then folds the rules that read only TX keys nothing after that point writes.
+   */
+  buildPrefix(): Prefix | null {
+    this.buildingPrefix = true;
+    const items = this.rs.phases[1];
+    const markers = this.rs.markers[1];
+    const tx = this.collection('TX');
+    const mv = this.collection('MATCHED_VARS');
+    const capture = (resume: number): Prefix => ({
+      resume, tx: tx.snapshot(), matchedVars: mv.snapshot(), matchedVar: this.matchedVar, matchedVarName: this.matchedVarName,
+    });
+    let good = capture(0);
+    let i = 0;
+    while (i < items.length) {
+      const item = items[i]!;
+      if ('marker' in item) { i++; continue; }
+      if (!readsOnlyTx(item)) break;
+      let matched: boolean;
+      try {
+        matched = this.evalRule(item);
+      } catch (err) {
+        if (err !== IMPURE) throw err;
+        break;
+      }
+      if (this.matches.length) break;
+      if (matched) {
+        const d = item.disruptive === 'block' ? this.rs.defaults[1].disruptive : item.disruptive;
+        if (d !== undefined && d !== 'pass') break;
+        if (item.skipAfter !== undefined) {
+          const at = markers.get(item.skipAfter);
+          i = at === undefined ? items.length : at;
+          good = capture(i);
+          continue;
+        }
+        if (item.skip > 0) {
+          let n = item.skip;
+          i++;
+          while (i < items.length && n > 0) { if (!('marker' in items[i]!)) n--; i++; }
+          good = capture(i);
+          continue;
+        }
+      }
+      i++;
+      good = capture(i);
+    }
+    if (good.resume === 0) return null;
+    // The state after the prefix, for folding (a rule that broke it may have changed TX)
+    tx.restore(good.tx);
+    mv.restore(good.matchedVars);
+    this.matchedVar = good.matchedVar;
+    this.matchedVarName = good.matchedVarName;
+    const ran = new Set<Rule>();
+    for (let k = 0; k < good.resume; k++) { const it = items[k]!; if (!('marker' in it)) ran.add(it); }
+    const w = txWrites(this.rs.rules.filter((r) => !ran.has(r)));
+    for (const r of this.rs.rules) {
+      if (ran.has(r) || !foldable(r, w)) continue;
+      const f = this.foldOutcome(r);
+      if (f) r.folded = f;
+    }
+    this.buildingPrefix = false;
+    return good;
+  }
+
+  /** A foldable rule's outcome on the prefix's TX, or undefined if its match would do more than skip. */
+  private foldOutcome(rule: Rule): FoldedOutcome | undefined {
+    this.currentRule = rule;
+    const values = this.resolveTargets(rule);
+    const hits: [string, string][] = [];
+    for (const tv of values) if (this.evalValue(rule, tv)) hits.push([this.matchedVarName!, this.matchedVar!]);
+    if (hits.length && (rule.chain || rule.effects.length || (rule.log ?? this.rs.defaults[rule.phase].log))) return undefined;
+    return { matched: hits.length > 0, hits };
   }
 
   private readonly narrowCache = new Map<string, { joined: string; starts: Int32Array }>();
@@ -806,6 +926,30 @@ export class Transaction {
       tags: rule.tags, matchedVar: mv, matchedVarName: mvn, line,
     });
   }
+}
+
+/** Thrown while building the prefix when a rule's effects could read or change more than TX. */
+const IMPURE = new Error('impure effect');
+
+/** Where phase 1's constant prefix ends, and the state it leaves. */
+export interface Prefix {
+  resume: number;
+  tx: CollectionSnapshot;
+  matchedVars: CollectionSnapshot;
+  matchedVar: string | undefined;
+  matchedVarName: string | undefined;
+}
+
+const prefixes = new WeakMap<RuleSet, Prefix | null>();
+
+/** The rule set's phase-1 prefix, computed once (and its rules folded then). */
+function prefixFor(rs: RuleSet): Prefix | null {
+  let p = prefixes.get(rs);
+  if (p === undefined) {
+    p = new Transaction(rs, 'prefix').buildPrefix();
+    prefixes.set(rs, p);
+  }
+  return p;
 }
 
 const rexCaches = new WeakMap<RuleSet, Map<string, Map<Rule, RuntimeEx | null>>>();

@@ -149,8 +149,21 @@ export interface Rule {
   section: number;
   /** Set by the prefilter builder: this link's pattern is in an RE2.Set group. */
   prefilter?: PrefilterRef;
+  /** What the rule's setvar actions write (collection upper-case; key and value as macros). */
+  writes: { collection: string; key: Macro; value: Macro }[];
+  /**
+   * Set when the rule's outcome is known at load (see fold.ts): it reads only TX keys that nothing
+   * after the constant phase-1 prefix writes. Used only by transactions that started from that prefix.
+   */
+  folded?: FoldedOutcome;
   /** Actions seen, for SecRuleUpdateActionById and diagnostics. */
   actionNames: string[];
+}
+
+/** A folded rule's outcome: whether it matches, and the (name, value) pairs it matched. */
+export interface FoldedOutcome {
+  matched: boolean;
+  hits: [string, string][];
 }
 
 export interface DefaultActions {

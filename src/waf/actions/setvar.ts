@@ -25,6 +25,7 @@ export const setvar: ActionDef = {
     if (rhs.startsWith('+')) { op = '+'; rhs = rhs.slice(1); }
     else if (rhs.startsWith('-')) { op = '-'; rhs = rhs.slice(1); }
     const val = compileMacro(rhs);
+    rule.writes.push({ collection, key, value: val });
     rule.effects.push((tx) => {
       const k = expandMacro(key, tx).toLowerCase();
       if (del) { tx.deleteVar(collection, k); return; }
