@@ -49,7 +49,15 @@ export function pcreSpaceToRe2(src: string): string {
  * `exec` on a Buffer would report byte offsets and Buffer captures.
  */
 export function re2Subject(s: string): Buffer {
-  return Buffer.from(s, 'utf8');
+  if (s.length < SCRATCH_FROM) return Buffer.from(s, 'utf8');
+  // Long subjects (joined values for the Sets) would each get a fresh allocation outside the pool:
+  // write them into one reused buffer instead. The view is used before any other call here.
+  if (scratch.length < s.length * 3) scratch = Buffer.allocUnsafe(Math.max(s.length * 3, scratch.length * 2));
+  return scratch.subarray(0, scratch.write(s, 0, 'utf8'));
 }
+
+/** Buffer.from takes short strings from its shared pool; longer ones use the scratch buffer. */
+const SCRATCH_FROM = 2048;
+let scratch = Buffer.allocUnsafe(64 * 1024);
 
 export type { RE2 };

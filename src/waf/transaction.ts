@@ -770,12 +770,47 @@ export class Transaction {
       list = this.prefilterValues(rule);
     } else {
       const prev = this.stageList(rule, k - 1);
-      const fn = rule.transforms[k - 1]!.fn;
-      list = new Array<string>(prev.length);
-      for (let i = 0; i < prev.length; i++) list[i] = fn(prev[i]!);
+      const t = rule.transforms[k - 1]!;
+      if (prev.length > 1 && t.length !== undefined && this.unchangedByStep(rule, k, prev)) {
+        list = prev;
+      } else {
+        const fn = t.fn;
+        list = new Array<string>(prev.length);
+        for (let i = 0; i < prev.length; i++) list[i] = fn(prev[i]!);
+      }
     }
     this.stageCache.set(key, list);
     return list;
+  }
+
+  /**
+   * For a join-safe step whose changes never make a value longer (or never shorter): one call on
+   * the joined values (kept: it is this stage's joined string) tells whether any value changes.
+   * Most steps change nothing on most traffic (no `%`, `&`, backslash, NUL or non-ASCII byte),
+   * and then the stage is the previous array, with no call per value.
+   */
+  private unchangedByStep(rule: Rule, k: number, prev: readonly string[]): boolean {
+    const t = rule.transforms[k - 1]!;
+    const pj = this.stageJoined(rule, k - 1, prev);
+    const key = rule.stageKeys[k]!;
+    let tj = this.joinedCache.get(key);
+    if (tj === undefined) {
+      if (t.joinSafe !== true && !t.joinSafeFor?.(pj)) return false;
+      tj = t.fn(pj);
+      this.joinedCache.set(key, tj);
+    }
+    return tj === pj;
+  }
+
+  /** The stage's values joined by \n, shared with joinedSafe (by join-safety the strings agree). */
+  private stageJoined(rule: Rule, k: number, list: readonly string[]): string {
+    const key = rule.stageKeys[k]!;
+    let j = this.joinedCache.get(key);
+    if (j === undefined) {
+      j = list.join('\n');
+      this.joinedCache.set(key, j);
+    }
+    return j;
   }
 
   /** joinedValues for the prefilter's superset of values, from the per-stage arrays. */
@@ -783,7 +818,7 @@ export class Transaction {
     const n = rule.transforms.length;
     const last = this.stageList(rule, n);
     if (last.length === 0) return undefined;
-    if (!rule.multiMatch) return last.join('\n');
+    if (!rule.multiMatch) return this.stageJoined(rule, n, last);
     // multiMatch tries every intermediate value: all of them go into the scan
     const stages: string[][] = [];
     for (let k = 0; k <= n; k++) stages.push(this.stageList(rule, k));

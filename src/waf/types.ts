@@ -81,6 +81,13 @@ export interface Transformation {
   joinSafe?: boolean;
   /** Join-safe only for joined strings this predicate accepts (e.g. no backslash at all). */
   joinSafeFor?: (joined: string) => boolean;
+  /**
+   * How a change can alter the length: never longer (`nonGrowing`: decoders, case changes) or never
+   * shorter (`nonShrinking`). For a join-safe step this makes "the joined string came out equal"
+   * prove that every value came out equal: the lengths add up only if none changed, and with
+   * equal lengths the values line up with their old places.
+   */
+  length?: 'nonGrowing' | 'nonShrinking';
 }
 
 export type Disruptive = 'pass' | 'deny' | 'drop' | 'block' | 'allow' | 'redirect';

@@ -8,6 +8,7 @@ import { hexVal, isSpace, fromCodes } from './util.js';
 export const cssDecode: Transformation = {
   name: 'cssDecode',
   // an escape can swallow the joining \n (`\\` then newline): only strings without `\\` are join-safe
+  length: 'nonGrowing',
   joinSafeFor: (s: string) => s.indexOf('\\') < 0,
   fn(s) {
     if (s.indexOf('\\') < 0) return s;

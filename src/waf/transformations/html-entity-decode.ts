@@ -6,6 +6,7 @@ const NAMED: Record<string, number> = { quot: 34, amp: 38, lt: 60, gt: 62, nbsp:
 /** &#DDD; &#xHH; (low byte; `;` optional) and the five entities ModSecurity knows. */
 export const htmlEntityDecode: Transformation = {
   name: 'htmlEntityDecode',
+  length: 'nonGrowing',
   joinSafe: true,
   fn(s) {
     if (s.indexOf('&') < 0) return s;

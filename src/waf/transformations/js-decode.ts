@@ -7,6 +7,7 @@ const SIMPLE: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, 
 export const jsDecode: Transformation = {
   name: 'jsDecode',
   // an escape can swallow the joining \n (`\\` then newline): only strings without `\\` are join-safe
+  length: 'nonGrowing',
   joinSafeFor: (s: string) => s.indexOf('\\') < 0,
   fn(s) {
     if (s.indexOf('\\') < 0) return s;

@@ -2,6 +2,7 @@ import type { Transformation } from '../types.js';
 /** ASCII-only, like C tolower() in the "C" locale: bytes >= 0x80 are left alone. */
 export const lowercase: Transformation = {
   name: 'lowercase',
+  length: 'nonGrowing',
   joinSafe: true,
   fn(s) {
     let i = 0;

@@ -2,6 +2,7 @@ import type { Transformation } from '../types.js';
 /** Removes the comment markers themselves: `/*`, `*\/`, `--`, `#`. */
 export const removeCommentsChar: Transformation = {
   name: 'removeCommentsChar',
+  length: 'nonGrowing',
   joinSafe: true,
   fn(s) {
     // Copies the runs between markers: it runs on whole joined target lists, where a `-` is common

@@ -3,6 +3,7 @@ import type { Transformation } from '../types.js';
 export const replaceComments: Transformation = {
   name: 'replaceComments',
   // a comment may span the joining \n: only strings without `/*` are join-safe
+  length: 'nonGrowing',
   joinSafeFor: (s: string) => s.indexOf('/*') < 0,
   fn(s) {
     if (s.indexOf('/*') < 0) return s;

@@ -1,6 +1,7 @@
 import type { Transformation } from '../types.js';
 export const uppercase: Transformation = {
   name: 'uppercase',
+  length: 'nonGrowing',
   joinSafe: true,
   fn(s) {
     let out = '';

@@ -42,4 +42,4 @@ export function urlDecode(s: string, uni: boolean): string {
 }
 
 export const urlDecodeUni: Transformation = { name: 'urlDecodeUni',
-  joinSafe: true, fn: (s) => urlDecode(s, true) };
+  joinSafe: true, length: 'nonGrowing', fn: (s) => urlDecode(s, true) };

@@ -3,6 +3,7 @@ import type { Transformation } from '../types.js';
 /** Valid multi-byte UTF-8 sequences become %uHHHH; ASCII and invalid bytes are kept. */
 export const utf8toUnicode: Transformation = {
   name: 'utf8toUnicode',
+  length: 'nonShrinking',
   joinSafe: true,
   fn(s) {
     let i = 0;

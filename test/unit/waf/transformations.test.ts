@@ -258,3 +258,29 @@ test('utf8toUnicode: the run-copying code agrees with a per-char reference on ra
   }
   assert.equal(t('utf8toUnicode', 'caf\xc3\xa9 cr\xc3\xa8me'), 'caf%u00e9 cr%u00e8me');
 });
+
+test('length flags: a nonGrowing step never lengthens a value it changes, a nonShrinking one never shortens it (random escape-heavy values)', () => {
+  // The prefilter treats "the joined values came out equal" as "no value changed" for these steps
+  // (Transaction.unchangedByStep); that proof needs exactly this property.
+  const alphabet = ['%', 'u', 'U', 'f', 'F', '0', '4', '1', '9', 'a', 'A', 'Z', '&', '#', 'x', 'X', ';', 'l', 't', 'g', 'q', 'n', 'b', 's', 'p',
+    '/', '*', '-', '\\', '\0', ' ', '+', '\n', '\xc3', '\xa9', '\xe2', '\x82', '\xf0', '\x9f', '\xff', 'amp', 'lt', 'nbsp', '&#x10ffff;', '&#1114111;',
+    '%u00e9', '%uff1c', '%c3%a9', '\\u00e9', '\\x41', '\\101', '\\3c ', '/*', '*/', '--'];
+  let seed = 11;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const flagged = [...TRANSFORMATIONS.values()].filter((x) => x.length !== undefined);
+  assert.ok(flagged.length >= 14, 'the decoders and case changes are flagged');
+  for (const tr of flagged) {
+    for (let i = 0; i < 5000; i++) {
+      let s = '';
+      const len = rnd(16);
+      for (let k = 0; k < len; k++) s += alphabet[rnd(alphabet.length)];
+      const out = tr.fn(s);
+      if (out === s) continue;
+      if (tr.length === 'nonGrowing') assert.ok(out.length <= s.length, `${tr.name}(${JSON.stringify(s)}) = ${JSON.stringify(out)} is longer`);
+      else assert.ok(out.length >= s.length, `${tr.name}(${JSON.stringify(s)}) = ${JSON.stringify(out)} is shorter`);
+    }
+  }
+});
