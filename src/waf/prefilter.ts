@@ -87,26 +87,70 @@ export function scanGroup(group: PrefilterGroup, value: string): Uint8Array {
 
 const MAX_NARROW_SEARCHES = 3;
 
-const narrowers = new WeakMap<object, RE2 | null>();
+const narrowers = new WeakMap<object, Narrower | null>();
 
 /**
  * The operator's pattern in multi-line mode (as it enters the Sets), for finding which of a rule's
  * values may match with a few searches over the joined values instead of one regex call per value.
  * Null when the pattern has absolute anchors (multi-line mode would not relax them) or none.
+ *
+ * `sep` is what the values are joined with: `\n`, unless the pattern matches a `\n` by itself
+ * (CRS 921140/921150/921190 look for `[\n\r]`), which would make every join a hit. A pattern with
+ * no `^`/`$` only needs a separator that is not a word byte (so `\b`/`\B` at a value's edges read
+ * as they do at the edges of the value alone), and one it does not match by itself.
  */
-export function narrowerFor(fn: { pattern?: string }): RE2 | null {
-  let re = narrowers.get(fn);
-  if (re !== undefined) return re;
-  re = null;
+export interface Narrower {
+  re: RE2;
+  sep: string;
+}
+
+const ALT_SEPARATORS = ['\x00', '\x01', '\x02', '\x7f'];
+
+export function narrowerFor(fn: { pattern?: string }): Narrower | null {
+  let nw = narrowers.get(fn);
+  if (nw !== undefined) return nw;
+  nw = null;
   if (fn.pattern !== undefined && !ABSOLUTE_ANCHOR.test(fn.pattern)) {
     try {
-      re = new RE2('(?m)' + pcreSpaceToRe2(fn.pattern), 'sg');
+      const re = new RE2('(?m)' + pcreSpaceToRe2(fn.pattern), 'sg');
+      let sep = '\n';
+      if (matchesAlone(re, '\n') && !hasLineAnchor(fn.pattern)) sep = ALT_SEPARATORS.find((c) => !matchesAlone(re, c)) ?? '\n';
+      nw = { re, sep };
     } catch {
-      re = null;
+      nw = null;
     }
   }
-  narrowers.set(fn, re);
-  return re;
+  narrowers.set(fn, nw);
+  return nw;
+}
+
+function matchesAlone(re: RE2, s: string): boolean {
+  re.lastIndex = 0;
+  const r = re.test(s);
+  re.lastIndex = 0;
+  return r;
+}
+
+/** A `^` or `$` outside a character class and not escaped: an anchor that reads the separator. */
+export function hasLineAnchor(src: string): boolean {
+  let inClass = false;
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i];
+    if (c === '\\') { i++; continue; }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      // a leading `^` negates and a leading `]` is literal: neither ends or anchors anything
+      if (src[i + 1] === '^') i++;
+      if (src[i + 1] === ']') i++;
+      continue;
+    }
+    if (c === '^' || c === '$') return true;
+  }
+  return false;
 }
 
 /**

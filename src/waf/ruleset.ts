@@ -27,7 +27,10 @@ export interface EngineSettings {
   responseBodyMimeTypes: string[];
   argumentsLimit: number;
   requestBodyJsonDepthLimit: number;
-  /** Build the RE2.Set prefilter (off only to check that it never changes a result). */
+  /**
+   * Build the RE2.Set prefilter and use the value-level shortcuts (narrowing, unchanged chains,
+   * operators ruling out joined values). Off only to check that they never change a result.
+   */
   prefilter: boolean;
   /**
    * Start phase 1 from the precomputed state of its constant prefix and fold rules that read only

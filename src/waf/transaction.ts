@@ -475,14 +475,23 @@ export class Transaction {
         continue;
       }
       if (link === rule && this.cannotMatch(rule)) return false;
+      // value-level shortcuts go with the prefilter setting, so turning it off gives the plain evaluation
+      const wide = this.rs.settings.prefilter && link.stableTargets && !link.multiMatch && !link.prefilterExact;
+      // a link none of whose values matches ends the rule the same way (MATCHED_VARS cleared)
+      if (wide && !link.op.negated && link.op.fn.noneCanMatch !== undefined && this.noneCanMatch(link)) {
+        this.collection('MATCHED_VARS').clear();
+        return false;
+      }
       const values = this.resolveTargets(link);
       this.collection('MATCHED_VARS').clear();
-      const maybe = values.length >= NARROW_MIN && !link.multiMatch && !link.op.negated ? this.maybeMatching(link, values) : undefined;
+      const maybe = values.length >= 2 && !link.multiMatch && !link.op.negated && this.rs.settings.prefilter ? this.maybeMatching(link, values) : undefined;
+      // every value the targets select comes out of the chain unchanged: skip the per-value cache
+      const same = wide && values.length > 1 && link.transforms.length > 0 && this.chainUnchanged(link);
       let any = false;
       for (let vi = 0; vi < values.length; vi++) {
         if (maybe && maybe[vi] === 0) continue;
         const tv = values[vi]!;
-        if (!this.evalValue(link, tv)) continue;
+        if (!(same ? this.tryOp(link, tv, tv.value) : this.evalValue(link, tv))) continue;
         any = true;
         if (this.buildingPrefix && !pureEffects(link)) throw IMPURE;
         for (const e of link.effects) e(this, rule);
@@ -492,6 +501,25 @@ export class Transaction {
     }
     if (!single) this.maybeLog(rule);
     return true;
+  }
+
+  /**
+   * The operator proves that none of the values the rule's targets select (a superset of its own
+   * values: exclusions not applied) matches, from their transformed values joined by \n.
+   */
+  private noneCanMatch(rule: Rule): boolean {
+    const n = rule.transforms.length;
+    const list = this.stageList(rule, n);
+    if (list.length === 0) return true;
+    return rule.op!.fn.noneCanMatch!(this.stageJoined(rule, n, list));
+  }
+
+  /**
+   * The rule's whole chain leaves every value its targets select unchanged (the stage arrays are
+   * one array: see unchangedByStep), so its own values, a subset, are unchanged too.
+   */
+  private chainUnchanged(rule: Rule): boolean {
+    return this.stageList(rule, rule.transforms.length) === this.stageList(rule, 0);
   }
 
   /** A folded rule: what evaluating it would leave behind (MATCHED_VAR*), and its outcome. */
@@ -611,22 +639,25 @@ export class Transaction {
    * anyway, so skipping them changes nothing but the number of regex calls.
    */
   private maybeMatching(rule: Rule, values: readonly TargetValue[]): Uint8Array | undefined {
-    const re = narrowerFor(rule.op!.fn);
-    if (!re) return undefined;
-    const key = rule.stableTargets ? this.ruleRuntimeEx(rule)?.narrowKey ?? rule.narrowKey : undefined;
+    const nw = narrowerFor(rule.op!.fn);
+    // one search costs about one regex call; with the `\n` separator it may take three
+    if (!nw || values.length < (nw.sep === '\n' ? NARROW_MIN : 2)) return undefined;
+    const sep = nw.sep;
+    let key = rule.stableTargets ? this.ruleRuntimeEx(rule)?.narrowKey ?? rule.narrowKey : undefined;
+    if (key !== undefined && sep !== '\n') key += sep;
     let j = key === undefined ? undefined : this.narrowCache.get(key);
     if (!j) {
       const starts = new Int32Array(values.length);
       let joined = '';
       for (let i = 0; i < values.length; i++) {
-        if (i) joined += '\n';
+        if (i) joined += sep;
         starts[i] = joined.length;
         joined += this.transform(rule, values[i]!.value);
       }
       j = { joined, starts };
       if (key !== undefined) this.narrowCache.set(key, j);
     }
-    return narrowValues(re, j.joined, j.starts);
+    return narrowValues(nw.re, j.joined, j.starts);
   }
 
   private maybeLog(rule: Rule): void {

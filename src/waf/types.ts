@@ -59,6 +59,11 @@ export interface OperatorFn {
   (tx: Transaction, value: string, capture: boolean): boolean;
   /** An RE2 pattern (same flags as compileRegex) that matches exactly when this operator does: lets the prefilter group it. */
   pattern?: string;
+  /**
+   * True only if the operator matches none of the values that were joined by `\n` into `joined`
+   * (it may say false when unsure). Lets a rule with many values be ruled out with one pass.
+   */
+  noneCanMatch?: (joined: string) => boolean;
 }
 
 export interface CompiledOperator {

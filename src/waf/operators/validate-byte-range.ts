@@ -1,5 +1,6 @@
 import type { OperatorDef } from './types.js';
 import { UserInputError } from '../../errors.js';
+import type { OperatorFn } from '../types.js';
 
 /** Matches when any byte falls outside the listed values/ranges (`1-255`, `9,10,13,32-126`). */
 export const validateByteRange: OperatorDef = {
@@ -16,9 +17,12 @@ export const validateByteRange: OperatorDef = {
       }
       for (let i = lo; i <= hi; i++) allowed[i] = 1;
     }
-    return (_tx, v) => {
+    const fn: OperatorFn = (_tx, v) => {
       for (let i = 0; i < v.length; i++) if (!allowed[v.charCodeAt(i) & 0xff]) return true;
       return false;
     };
+    // Every byte of the joined values allowed, the separator included: no value has one outside
+    if (allowed[10]) fn.noneCanMatch = (joined) => !fn(undefined as never, joined, false);
+    return fn;
   },
 };
