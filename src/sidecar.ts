@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import type { Server } from 'node:net';
+import type { Server as HttpServer } from 'node:http';
 import { Registry, Gauge, collectDefaultMetrics } from 'prom-client';
 import { createLogger, type Logger } from './log.js';
 import { AccessLog } from './proxy/access-log.js';
@@ -23,7 +24,8 @@ import { createOutboundServer } from './proxy/outbound.js';
 import { createAdminServer, registryText, snapshotDump, certsView, type ReloadResult } from './admin/server.js';
 import { coreMetrics, type CoreMetrics } from './admin/core-metrics.js';
 import type { Snapshot, RouteEntry } from './snapshot.js';
-import type { Dispatcher } from 'undici';
+import type { UpstreamPool } from './http1/upstream-pool.js';
+import type { ProxyListener } from './proxy/listener.js';
 
 export interface SidecarOptions {
   config: MeshguardConfig;
@@ -87,8 +89,8 @@ export class Sidecar {
   private limits!: Limits;
   private current!: Snapshot;
   private readonly runtimes: ListenerRuntime[] = [];
-  private readonly servers: Server[] = [];
-  private adminServer: Server | null = null;
+  private readonly servers: ProxyListener[] = [];
+  private adminServer: HttpServer | null = null;
   private readonly shared = new Map<string, unknown>();
   private readonly shutdownHooks: Array<() => Promise<void>> = [];
   private watchers: FSWatcher[] = [];
@@ -111,7 +113,7 @@ export class Sidecar {
   /** Ready: a certificate in force and not expired, a snapshot built, listeners bound. */
   ready(): boolean {
     const m = this.provider.current();
-    return !this.stopped && m !== undefined && m.notAfter.getTime() > Date.now() && this.current !== undefined && this.servers.every((s) => s.listening);
+    return !this.stopped && m !== undefined && m.notAfter.getTime() > Date.now() && this.current !== undefined && this.servers.every((s) => s.server.listening);
   }
 
   async start(): Promise<void> {
@@ -181,14 +183,14 @@ export class Sidecar {
     if (config.inbound) {
       const rt = runtime('inbound');
       const server = createInboundServer(rt, this.tls, this.limits, config.trustDomain);
-      this.inboundAddress = await listen(server, config.inbound.listen);
+      this.inboundAddress = await listen(server.server, config.inbound.listen);
       this.runtimes.push(rt);
       this.servers.push(server);
     }
     if (config.outbound) {
       const rt = runtime('outbound');
       const server = createOutboundServer(rt, this.limits);
-      this.outboundAddress = await listen(server, config.outbound.listen);
+      this.outboundAddress = await listen(server.server, config.outbound.listen);
       this.runtimes.push(rt);
       this.servers.push(server);
     }
@@ -301,7 +303,7 @@ export class Sidecar {
         const old = this.current;
         this.current = next;
         for (const rt of this.runtimes) rt.snapshot = next;
-        const keep = new Set<Dispatcher>([...next.routes.values()].map((r) => r.dispatcher));
+        const keep = new Set<UpstreamPool>([...next.routes.values()].map((r) => r.dispatcher));
         if (next.app) keep.add(next.app.dispatcher);
         for (const r of old.routes.values()) if (!keep.has(r.dispatcher)) void this.retire(r.dispatcher);
         // Requests still running keep the old filters; close them once those have had time to finish.
@@ -322,8 +324,8 @@ export class Sidecar {
     return p;
   }
 
-  private async retire(d: Dispatcher): Promise<void> {
-    const keep = new Set<Dispatcher>([...this.current.routes.values()].map((r) => r.dispatcher));
+  private async retire(d: UpstreamPool): Promise<void> {
+    const keep = new Set<UpstreamPool>([...this.current.routes.values()].map((r) => r.dispatcher));
     if (this.current.app) keep.add(this.current.app.dispatcher);
     if (!keep.has(d)) await this.upstreams.retain(keep);
   }
@@ -363,8 +365,8 @@ export class Sidecar {
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
     for (const w of this.watchers) w.close();
     for (const rt of this.runtimes) rt.draining = true;
-    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
-    for (const s of this.servers) s.closeIdleConnections();
+    const closed = this.servers.map((s) => new Promise<void>((resolve) => s.server.close(() => resolve())));
+    for (const s of this.servers) s.http.closeIdleConnections();
     const idle = Promise.all(
       this.runtimes.map((rt) =>
         rt.inflight === 0
@@ -378,7 +380,7 @@ export class Sidecar {
     const timedOut = await Promise.race([idle.then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), drainMs)))]);
     clearTimeout(timer);
     if (timedOut) this.log.warn({ inflight: this.runtimes.reduce((n, rt) => n + rt.inflight, 0) }, 'drain timeout: closing remaining connections');
-    for (const s of this.servers) s.closeAllConnections();
+    for (const s of this.servers) s.http.closeAllConnections();
     await Promise.all(closed);
     for (const rt of this.runtimes) rt.accessLog.flush();
     if (this.current) {

@@ -1,11 +1,11 @@
-import type { Dispatcher } from 'undici';
+import type { UpstreamPool } from './http1/upstream-pool.js';
 import type { MeshguardConfig } from './config/types.js';
 import type { FilterChain } from './proxy/chain.js';
 import type { RouteInfo } from './proxy/context.js';
 
 export interface RouteEntry {
   info: RouteInfo;
-  dispatcher: Dispatcher;
+  dispatcher: UpstreamPool;
 }
 
 /**

@@ -1,11 +1,11 @@
-import type { ServerResponse } from 'node:http';
+import type { ProxyResponse } from '../http1/response.js';
 import type { Denial } from './filter.js';
 
 /**
  * A response the proxy makes itself: JSON with error, reason and requestId. `detail` (which rule
  * denied) goes out only when the operator chose to show it; callers may be hostile.
  */
-export function answer(res: ServerResponse, requestId: string, d: Denial, showDetail: boolean, close: boolean): void {
+export function answer(res: ProxyResponse, requestId: string, d: Denial, showDetail: boolean, close: boolean): void {
   if (res.headersSent) {
     res.destroy();
     return;

@@ -1,6 +1,6 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { isIP } from 'node:net';
-import type { buildConnector } from 'undici';
+import type { Connector } from '../http1/upstream-pool.js';
 import type { TlsState } from '../tls/state.js';
 import { checkSvid } from '../tls/svid.js';
 
@@ -29,13 +29,13 @@ export interface RouteTlsPolicy {
  * (SPIFFE authenticates workloads, not DNS names). TLS sessions are reused per endpoint while the
  * certificate generation they were made under is current.
  */
-export function spiffeConnector(tls: TlsState, policy: RouteTlsPolicy): buildConnector.connector {
+export function spiffeConnector(tls: TlsState, policy: RouteTlsPolicy): Connector {
   // A resumed TLS session carries no peer certificate on the client side (OpenSSL does not keep it in
   // the ticket), so the identity verified in the full handshake is kept beside the session: the
   // server proves it holds that session's secret, which only the verified peer was given.
   const sessions = new Map<string, { session: Buffer; generation: number; spiffeId: string }>();
-  return (opts, callback) => {
-    const key = `${opts.hostname}:${opts.port}`;
+  return (hostname, port, callback) => {
+    const key = `${hostname}:${port}`;
     const cached = sessions.get(key);
     const generation = tls.generation;
     let done = false;
@@ -51,8 +51,8 @@ export function spiffeConnector(tls: TlsState, policy: RouteTlsPolicy): buildCon
       }
     };
     const socket = tlsConnect({
-      host: opts.hostname,
-      port: Number(opts.port),
+      host: hostname,
+      port,
       secureContext: tls.client,
       ...(isIP(policy.sni) ? {} : { servername: policy.sni }),
       ALPNProtocols: ['http/1.1'],

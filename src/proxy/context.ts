@@ -1,4 +1,20 @@
-import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+
+/** The parsed request head filters read: the fields of `http.IncomingMessage` the proxy keeps. */
+export interface RequestHead {
+  readonly method: string;
+  /** The request target exactly as received. */
+  readonly url: string;
+  /** "1.1" or "1.0". */
+  readonly httpVersion: string;
+  /** [name, value, ...] as received, repeated headers kept. */
+  readonly rawHeaders: string[];
+  /** Lower-cased names; built on first use. */
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined };
+  /** The whole body has been received. */
+  readonly complete: boolean;
+}
 
 export type ListenerKind = 'inbound' | 'outbound';
 
@@ -56,7 +72,7 @@ export type Outcome =
 export class RequestContext {
   readonly requestId: string;
   readonly listener: ListenerKind;
-  readonly req: IncomingMessage;
+  readonly req: RequestHead;
   readonly peer: PeerIdentity | null;
   /** This sidecar's own SPIFFE ID. */
   readonly ourIdentity: string;
@@ -98,7 +114,7 @@ export class RequestContext {
   constructor(init: {
     requestId: string;
     listener: ListenerKind;
-    req: IncomingMessage;
+    req: RequestHead;
     peer: PeerIdentity | null;
     ourIdentity: string;
     path: string;
@@ -111,8 +127,8 @@ export class RequestContext {
     this.req = init.req;
     this.peer = init.peer;
     this.ourIdentity = init.ourIdentity;
-    this.method = init.req.method ?? 'GET';
-    this.rawTarget = init.req.url ?? '/';
+    this.method = init.req.method;
+    this.rawTarget = init.req.url;
     this.path = init.path;
     this.query = init.query;
     this.authority = init.authority;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Dispatcher } from 'undici';
+import type { UpstreamPool } from '../http1/upstream-pool.js';
 import type { Logger } from '../log.js';
 import type { MeshguardConfig } from '../config/types.js';
 import type { ListenerKind, RequestContext } from './context.js';
@@ -76,7 +76,7 @@ export interface FilterBuildContext {
    * mTLS clients for the outbound routes (by route host), with our current certificate and the
    * route's SPIFFE ID check; e.g. for shadow traffic. Undefined when no such route exists.
    */
-  routeDispatcher(routeHost: string): Dispatcher | undefined;
+  routeDispatcher(routeHost: string): UpstreamPool | undefined;
 }
 
 export interface FilterFactory {

@@ -1,6 +1,8 @@
-import type { IncomingMessage, ServerResponse, IncomingHttpHeaders } from 'node:http';
-import type { Readable } from 'node:stream';
-import { errors as undiciErrors, type Dispatcher } from 'undici';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { ProxyRequest } from '../http1/request.js';
+import type { ProxyResponse } from '../http1/response.js';
+import type { BodySink, BodySource } from '../http1/body.js';
+import { UpstreamTimeoutError, ConnectTimeoutError, type UpstreamPool, type ExchangeController, type ExchangeHandler } from '../http1/upstream-pool.js';
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
 import type { CoreMetrics } from '../admin/core-metrics.js';
@@ -64,73 +66,65 @@ function hostOnly(authority: string): string {
   return (colon < 0 ? authority : authority.slice(0, colon)).toLowerCase();
 }
 
-function hasBody(req: IncomingMessage): boolean {
-  const cl = req.headers['content-length'];
-  if (cl !== undefined) return cl !== '0';
-  return req.headers['transfer-encoding'] !== undefined;
-}
-
 const ignore = (): void => undefined;
 
 function denial(status: number, error: string, reason: string): Denial {
   return { status, error, reason };
 }
 
-/**
- * Reads up to `limit` bytes of a body: the prefix, and whether the body ended within it. When it did
- * not, the stream is left paused with the bytes past the limit put back, for the forwarder to send on.
- */
-function readPrefix(stream: Readable, limit: number): Promise<{ prefix: Buffer; complete: boolean }> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  return new Promise((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size > limit) {
-        stream.pause();
-        cleanup();
-        const all = Buffer.concat(chunks);
-        stream.unshift(all.subarray(limit));
-        resolve({ prefix: all.subarray(0, limit), complete: false });
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve({ prefix: Buffer.concat(chunks), complete: true });
-    };
-    const onError = (err: Error) => {
-      cleanup();
-      reject(err);
-    };
-    const onClose = () => {
-      if (!stream.readableEnded) onError(new Error('body closed before its end'));
-    };
-    const cleanup = () => {
-      stream.off('data', onData);
-      stream.off('end', onEnd);
-      stream.off('error', onError);
-      stream.off('close', onClose);
-    };
-    stream.on('data', onData);
-    stream.on('end', onEnd);
-    stream.on('error', onError);
-    stream.on('close', onClose);
-  });
+/** Every value of Connection (repeats joined, as `http` does). */
+function connectionHeader(raw: readonly string[]): string | undefined {
+  let v: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === 10 && n.toLowerCase() === 'connection') v = v === undefined ? raw[i + 1]! : `${v}, ${raw[i + 1]!}`;
+  }
+  return v;
 }
 
-/** The request body as it goes upstream: counted, tapped, after an optional already-read prefix. */
-async function* bodyStream(req: IncomingMessage, ctx: RequestContext, chain: FilterChain, prefix: Buffer | null): AsyncGenerator<Buffer> {
-  const taps = chain.requestTaps.length > 0;
-  if (prefix !== null && prefix.length > 0) {
-    ctx.bytesIn += prefix.length;
-    if (taps) chain.requestData(ctx, prefix);
-    yield prefix;
+/**
+ * The request body as it goes upstream: counted and shown to the filters' data taps on the way,
+ * after an already-read prefix.
+ */
+class TappedBody implements BodySource {
+  constructor(
+    private readonly req: ProxyRequest,
+    private readonly ctx: RequestContext,
+    private readonly chain: FilterChain,
+    private prefix: Buffer | null,
+  ) {}
+
+  get length(): number | undefined {
+    return this.req.length;
   }
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    ctx.bytesIn += chunk.length;
-    if (taps) chain.requestData(ctx, chunk);
-    yield chunk;
+
+  start(sink: BodySink): void {
+    const { ctx, chain } = this;
+    const taps = chain.requestTaps.length > 0;
+    const prefix = this.prefix;
+    this.prefix = null;
+    if (prefix !== null && prefix.length > 0) {
+      ctx.bytesIn += prefix.length;
+      if (taps) chain.requestData(ctx, prefix);
+      sink.write(prefix);
+    }
+    this.req.start({
+      write(chunk: Buffer): boolean {
+        ctx.bytesIn += chunk.length;
+        if (taps) chain.requestData(ctx, chunk);
+        return sink.write(chunk);
+      },
+      end: () => sink.end(),
+      error: (err: Error) => sink.error(err),
+    });
+  }
+
+  resume(): void {
+    this.req.resume();
+  }
+
+  stop(): void {
+    this.req.stop();
   }
 }
 
@@ -139,7 +133,7 @@ function classify(err: unknown): { status: number; outcome: Outcome; error: stri
   if (err instanceof UpstreamIdentityError || e.cause instanceof UpstreamIdentityError) {
     return { status: 502, outcome: 'upstream_identity', error: 'upstream_identity', reason: 'upstream identity not accepted for this route', metric: 'identity' };
   }
-  if (err instanceof undiciErrors.HeadersTimeoutError || err instanceof undiciErrors.ConnectTimeoutError || e.code === 'UND_ERR_HEADERS_TIMEOUT') {
+  if (err instanceof UpstreamTimeoutError || err instanceof ConnectTimeoutError || e.code === 'UND_ERR_HEADERS_TIMEOUT' || e.code === 'UND_ERR_CONNECT_TIMEOUT') {
     return { status: 504, outcome: 'upstream_timeout', error: 'upstream_timeout', reason: 'upstream did not answer in time', metric: 'timeout' };
   }
   const code = e.code ?? e.cause?.code ?? 'unknown';
@@ -157,17 +151,17 @@ function classify(err: unknown): { status: number; outcome: Outcome; error: stri
  * streaming and backpressure, pass the response back, log. Both listeners use it; they differ only
  * in how the route is chosen and which identity headers are set.
  */
-export async function handleRequest(rt: ListenerRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+export async function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res: ProxyResponse): Promise<void> {
   const startNs = process.hrtime.bigint();
   const snap = rt.snapshot;
   rt.inflight++;
-  const requestId = requestIdFrom(req.headers['x-meshguard-request-id']);
+  const requestId = requestIdFrom(req.header('x-meshguard-request-id'));
   const chain = rt.kind === 'inbound' ? snap.inbound : snap.outbound;
 
-  const target = req.url ?? '/';
+  const target = req.url;
   const { path: rawPath, query } = splitTarget(target);
   const norm = normalizePath(rawPath);
-  const authority = req.headers.host ?? '';
+  const authority = req.header('host') ?? '';
   const peer = rt.kind === 'inbound' ? ((req.socket as unknown as PeerSocket)[PEER] ?? null) : null;
   const ctx = new RequestContext({
     requestId,
@@ -193,69 +187,65 @@ export async function handleRequest(rt: ListenerRuntime, req: IncomingMessage, r
       return finishDenied(rt, ctx, res, snap, 'proxy', denial(400, 'bad_request', bad), 'bad_request', true);
     }
 
-    let dispatcher: Dispatcher;
+    let pool: UpstreamPool;
     if (rt.kind === 'outbound') {
       const entry = snap.routes.get(hostOnly(authority));
-      if (!entry) return finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', `no route for host ${hostOnly(authority)}`), 'not_found', hasBody(req));
+      if (!entry) return finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', `no route for host ${hostOnly(authority)}`), 'not_found', req.hasBody);
       ctx.route = entry.info;
-      dispatcher = entry.dispatcher;
+      pool = entry.dispatcher;
     } else {
-      if (!snap.app) return finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', 'no inbound app'), 'not_found', hasBody(req));
+      if (!snap.app) return finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', 'no inbound app'), 'not_found', req.hasBody);
       ctx.route = snap.app.info;
-      dispatcher = snap.app.dispatcher;
+      pool = snap.app.dispatcher;
     }
 
     let decision: Decision | undefined = chain.hasRequestHeaders ? await chain.requestHeaders(ctx) : undefined;
-    if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', hasBody(req));
+    if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', req.hasBody);
 
-    let body: AsyncGenerator<Buffer> | Buffer | null = null;
-    let contentLength = req.headers['content-length'];
-    if (hasBody(req)) {
+    let body: BodySource | Buffer | null = null;
+    if (req.hasBody) {
       const limit = chain.empty ? 0 : chain.requestBufferSize(ctx);
       if (limit > 0) {
-        const { prefix, complete } = await readPrefix(req, limit);
+        const { prefix, complete } = await req.readPrefix(limit);
         decision = await chain.requestBody(ctx, prefix, complete);
         if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !complete);
         if (complete) {
           ctx.bytesIn = prefix.length;
           if (chain.requestTaps.length > 0 && prefix.length > 0) chain.requestData(ctx, prefix);
           body = prefix;
-          contentLength = String(prefix.length);
         } else {
-          body = bodyStream(req, ctx, chain, prefix);
+          body = new TappedBody(req, ctx, chain, prefix);
         }
       } else {
-        body = bodyStream(req, ctx, chain, null);
+        body = new TappedBody(req, ctx, chain, null);
       }
     }
 
     const headers = upstreamHeaders({
       rawHeaders: req.rawHeaders,
-      connection: req.headers.connection,
+      connection: connectionHeader(req.rawHeaders),
       host: authority,
       requestId,
       remoteAddress: ctx.remoteAddress,
       proto: rt.kind === 'inbound' ? 'https' : 'http',
       xfcc: peer ? xfccValue(rt.ourId, peer.certSha256, peer.spiffeId) : undefined,
-      contentLength,
+      // The pool sets the framing (Content-Length or chunked) from the body it is given.
+      contentLength: undefined,
     });
 
     ctx.upstream = ctx.route.endpoints[0];
     ctx.upstreamStartNs = process.hrtime.bigint();
-    const exchange = new Exchange(rt, ctx, chain, res, snap);
+    const exchange = new Exchange(rt, ctx, chain, req, res, snap);
     await new Promise<void>((resolve) => {
       exchange.done = resolve;
-      dispatcher.dispatch(
+      pool.dispatch(
         {
-          origin: undefined,
-          method: req.method as Dispatcher.HttpMethod,
+          method: req.method,
           path: query ? `${ctx.path}?${query}` : ctx.path,
           headers,
-          // undici streams async iterables with backpressure; its typings only list Readable.
-          body: body as Readable | Buffer | null,
-          headersTimeout: snap.upstreamTimeoutMs,
-          bodyTimeout: 0,
-        } as Dispatcher.DispatchOptions,
+          body,
+          headersTimeoutMs: snap.upstreamTimeoutMs,
+        },
         exchange,
       );
     });
@@ -278,9 +268,9 @@ export async function handleRequest(rt: ListenerRuntime, req: IncomingMessage, r
  * chunk is held until the next event, so a small response leaves in one write with its headers.
  * Backpressure: a full caller socket pauses the upstream connection until it drains.
  */
-class Exchange implements Dispatcher.DispatchHandler {
+class Exchange implements ExchangeHandler {
   done: () => void = ignore;
-  private controller: Dispatcher.DispatchController | null = null;
+  private controller: ExchangeController | null = null;
   private held: Buffer | null = null;
   private started = false;
   private finished = false;
@@ -299,12 +289,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     private readonly rt: ListenerRuntime,
     private readonly ctx: RequestContext,
     private readonly chain: FilterChain,
-    private readonly res: ServerResponse,
+    private readonly req: ProxyRequest,
+    private readonly res: ProxyResponse,
     private readonly snap: Snapshot,
   ) {
     this.onClose = this.onClose.bind(this);
     this.onDrain = this.onDrain.bind(this);
-    res.once('close', this.onClose);
+    res.onClose = this.onClose;
   }
 
   private onClose(): void {
@@ -322,16 +313,16 @@ class Exchange implements Dispatcher.DispatchHandler {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.res.off('close', this.onClose);
+    this.res.onClose = null;
     this.done();
   }
 
-  onRequestStart(controller: Dispatcher.DispatchController): void {
+  onRequestStart(controller: ExchangeController): void {
     this.controller = controller;
     if (this.res.destroyed) controller.abort(new Error('caller closed the connection'));
   }
 
-  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: ExchangeController, statusCode: number, headers: IncomingHttpHeaders): void {
     const ctx = this.ctx;
     ctx.responseStartNs = process.hrtime.bigint();
     ctx.responseHeaders = headers;
@@ -355,14 +346,14 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.res.writeHead(this.status, downstreamHeaders(this.headers, this.ctx.requestId));
   }
 
-  private deny(controller: Dispatcher.DispatchController, decision: Decision): void {
-    finishDenied(this.rt, this.ctx, this.res, this.snap, decision.filter.name, decision.denial, 'denied', !this.ctx.req.complete);
+  private deny(controller: ExchangeController, decision: Decision): void {
+    finishDenied(this.rt, this.ctx, this.res, this.snap, decision.filter.name, decision.denial, 'denied', !this.req.complete);
     this.finish();
     // After finish(): undici may report the abort through onResponseError, which must not answer again.
     if (!controller.aborted) controller.abort(new Error('response replaced by a filter'));
   }
 
-  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: ExchangeController, chunk: Buffer): void {
     if (this.finished) return;
     if (this.inspecting) {
       this.late.push(chunk);
@@ -383,7 +374,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.held = chunk;
     if (held !== null && !this.res.write(held)) {
       controller.pause();
-      this.res.once('drain', this.onDrain);
+      this.res.onDrain = this.onDrain;
     }
   }
 
@@ -430,7 +421,7 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.controller!.resume();
   }
 
-  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+  onResponseError(_controller: ExchangeController, err: Error): void {
     if (this.finished) return;
     const { rt, ctx, res } = this;
     if (this.started || res.headersSent) {
@@ -445,12 +436,12 @@ class Exchange implements Dispatcher.DispatchHandler {
     rt.metrics.upstreamErrors.inc({ listener: rt.kind, reason: c.metric });
     ctx.denyDetail = err.message;
     if (c.outcome === 'upstream_identity') rt.log.warn({ requestId: ctx.requestId, route: ctx.route?.name, err: err.message }, 'upstream identity refused');
-    finishDenied(rt, ctx, res, this.snap, 'upstream', denial(c.status, c.error, c.reason), c.outcome, !ctx.req.complete);
+    finishDenied(rt, ctx, res, this.snap, 'upstream', denial(c.status, c.error, c.reason), c.outcome, !this.req.complete);
     this.finish();
   }
 }
 
-function finishDenied(rt: ListenerRuntime, ctx: RequestContext, res: ServerResponse, snap: Snapshot, by: string, d: Denial, outcome: Outcome, close: boolean): void {
+function finishDenied(rt: ListenerRuntime, ctx: RequestContext, res: ProxyResponse, snap: Snapshot, by: string, d: Denial, outcome: Outcome, close: boolean): void {
   ctx.outcome = outcome;
   ctx.status = d.status;
   ctx.deniedBy = by;
@@ -459,7 +450,7 @@ function finishDenied(rt: ListenerRuntime, ctx: RequestContext, res: ServerRespo
   answer(res, ctx.requestId, d, snap.showDenyDetail, close || rt.draining);
 }
 
-function complete(rt: ListenerRuntime, ctx: RequestContext, chain: FilterChain, snap: Snapshot, res: ServerResponse): void {
+function complete(rt: ListenerRuntime, ctx: RequestContext, chain: FilterChain, snap: Snapshot, res: ProxyResponse): void {
   ctx.endNs = process.hrtime.bigint();
   if (ctx.status === 0) ctx.status = res.statusCode;
   countRequest(rt, ctx.status, Number(ctx.endNs - ctx.startNs) / 1e9);

@@ -34,17 +34,3 @@ export function resolveLimits(c: LimitsConfig | undefined): Limits {
     upstreamConnections: c?.upstreamConnections ?? 256,
   };
 }
-
-/** Options shared by both listeners' HTTP servers. */
-export function httpServerOptions(l: Limits) {
-  return {
-    headersTimeout: l.headersTimeoutMs,
-    requestTimeout: l.requestTimeoutMs,
-    keepAliveTimeout: l.keepAliveTimeoutMs,
-    maxHeaderSize: l.maxHeaderSize,
-    // Node checks header/request timeouts only this often (default 30 s): make "within a second" true.
-    connectionsCheckingInterval: 250,
-    requireHostHeader: true,
-    noDelay: true,
-  };
-}

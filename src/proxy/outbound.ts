@@ -1,16 +1,16 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server } from 'node:net';
 import type { Limits } from './limits.js';
-import { httpServerOptions } from './limits.js';
 import { handleRequest, type ListenerRuntime } from './forward.js';
 import { clientErrorHandler } from './client-error.js';
+import { Http1Server } from '../http1/server.js';
+import { http1Options, type ProxyListener } from './listener.js';
 
 /** The outbound listener: plain HTTP from the local app, routed by Host to an mTLS upstream. */
-export function createOutboundServer(rt: ListenerRuntime, limits: Limits): Server {
-  const server = createServer(httpServerOptions(limits), (req, res) => {
-    void handleRequest(rt, req, res);
-  });
+export function createOutboundServer(rt: ListenerRuntime, limits: Limits): ProxyListener<Server> {
+  const server = createServer();
   server.maxConnections = limits.maxConnections;
-  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
-  server.on('clientError', clientErrorHandler('outbound', rt.metrics, rt.log));
-  return server;
+  const http = new Http1Server(http1Options(limits), (req, res) => void handleRequest(rt, req, res));
+  http.onClientError = clientErrorHandler('outbound', rt.metrics, rt.log);
+  http.attach(server, 'connection');
+  return { server, http };
 }

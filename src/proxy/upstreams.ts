@@ -1,4 +1,4 @@
-import { Pool, BalancedPool, type Dispatcher } from 'undici';
+import { UpstreamPool } from '../http1/upstream-pool.js';
 import type { RouteConfig } from '../config/types.js';
 import type { TlsState } from '../tls/state.js';
 import { spiffeConnector } from './connector.js';
@@ -16,7 +16,7 @@ export interface PoolSettings {
  * warm connections; a route that disappears has its pool closed once its requests are done.
  */
 export class Upstreams {
-  private readonly pools = new Map<string, Dispatcher>();
+  private readonly pools = new Map<string, UpstreamPool>();
 
   constructor(
     private readonly tls: TlsState | null,
@@ -25,18 +25,15 @@ export class Upstreams {
   ) {}
 
   /** Plain keep-alive HTTP to the local app. */
-  app(url: string): Dispatcher {
+  app(url: string): UpstreamPool {
     const key = `app|${url}`;
     let pool = this.pools.get(key);
     if (!pool) {
-      pool = new Pool(new URL(url).origin, {
+      pool = new UpstreamPool({
+        endpoints: [appEndpoint(url)],
         connections: this.settings.connections,
-        keepAliveTimeout: this.settings.keepAliveTimeoutMs,
-        keepAliveMaxTimeout: this.settings.keepAliveTimeoutMs,
-        headersTimeout: this.settings.headersTimeoutMs,
-        bodyTimeout: 0,
-        connectTimeout: this.settings.connectTimeoutMs,
-        pipelining: 1,
+        keepAliveTimeoutMs: this.settings.keepAliveTimeoutMs,
+        connectTimeoutMs: this.settings.connectTimeoutMs,
       });
       this.pools.set(key, pool);
     }
@@ -44,7 +41,7 @@ export class Upstreams {
   }
 
   /** mTLS to a route's endpoints, accepting only the route's SPIFFE IDs. */
-  route(route: RouteConfig): Dispatcher {
+  route(route: RouteConfig): UpstreamPool {
     if (!this.tls) throw new Error('outbound routes need certificates');
     const ids = [...route.spiffeIds].sort();
     const endpoints = [...route.endpoints].sort();
@@ -58,24 +55,20 @@ export class Upstreams {
         connectTimeoutMs: this.settings.connectTimeoutMs,
         ...(this.settings.onHandshake ? { onHandshake: this.settings.onHandshake } : {}),
       });
-      const opts = {
+      pool = new UpstreamPool({
+        endpoints,
         connections: this.settings.connections,
-        keepAliveTimeout: this.settings.keepAliveTimeoutMs,
-        keepAliveMaxTimeout: this.settings.keepAliveTimeoutMs,
-        headersTimeout: this.settings.headersTimeoutMs,
-        bodyTimeout: 0,
-        pipelining: 1,
+        keepAliveTimeoutMs: this.settings.keepAliveTimeoutMs,
+        connectTimeoutMs: this.settings.connectTimeoutMs,
         connect,
-      };
-      const origins = endpoints.map((e) => `https://${e}`);
-      pool = origins.length === 1 ? new Pool(origins[0]!, opts) : new BalancedPool(origins, { ...opts, factory: (origin: string | URL, o: object) => new Pool(origin, { ...opts, ...o }) } as never);
+      });
       this.pools.set(key, pool);
     }
     return pool;
   }
 
   /** Closes pools that no current key uses (after their in-flight requests). */
-  async retain(keep: Set<Dispatcher>): Promise<void> {
+  async retain(keep: Set<UpstreamPool>): Promise<void> {
     const closing: Promise<void>[] = [];
     for (const [key, pool] of this.pools) {
       if (!keep.has(pool)) {
@@ -91,4 +84,11 @@ export class Upstreams {
     this.pools.clear();
     await Promise.all(all.map((p) => p.destroy().catch(() => undefined)));
   }
+}
+
+/** host:port of the app URL, with the scheme's default port filled in. */
+function appEndpoint(url: string): string {
+  const u = new URL(url);
+  if (u.protocol !== 'http:') throw new Error(`inbound.app must be an http:// URL (got ${u.protocol})`);
+  return `${u.hostname}:${u.port || '80'}`;
 }

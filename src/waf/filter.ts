@@ -1,8 +1,8 @@
-import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Counter } from 'prom-client';
 import type { Logger } from '../log.js';
 import type { Denial, Filter, FilterBuildContext, FilterFactory, Verdict } from '../proxy/filter.js';
-import type { RequestContext, WafOutcome } from '../proxy/context.js';
+import type { RequestContext, RequestHead, WafOutcome } from '../proxy/context.js';
 import { counter, gauge } from '../admin/metrics-util.js';
 import { UserInputError } from '../errors.js';
 import type { WafConfig } from './config-schema.js';
@@ -36,7 +36,7 @@ function compileExclusions(cfg: WafConfig, configFile: string): CompiledExclusio
   });
 }
 
-function hasBody(req: IncomingMessage): boolean {
+function hasBody(req: RequestHead): boolean {
   const cl = req.headers['content-length'];
   if (cl !== undefined) return cl !== '0';
   return req.headers['transfer-encoding'] !== undefined;

@@ -1,4 +1,4 @@
-import type { Dispatcher } from 'undici';
+import type { UpstreamPool } from '../../http1/upstream-pool.js';
 import type { Logger } from '../../log.js';
 import type { AuditRecord, CapturedBody } from '../record.js';
 import type { RecordSink } from '../sink.js';
@@ -30,14 +30,14 @@ function bodyBytes(b: CapturedBody | undefined): Buffer | undefined {
 export class ShadowSink implements RecordSink {
   readonly type = 'http-shadow';
   readonly name: string;
-  private dispatcher: Dispatcher | undefined;
+  private dispatcher: UpstreamPool | undefined;
 
   constructor(private readonly o: ShadowSinkOptions) {
     this.name = o.name;
   }
 
   /** Each snapshot hands over its own route client (pools are rebuilt by a reload). */
-  setDispatcher(d: Dispatcher | undefined): void {
+  setDispatcher(d: UpstreamPool | undefined): void {
     this.dispatcher = d;
   }
 
@@ -57,9 +57,10 @@ export class ShadowSink implements RecordSink {
     }
   }
 
-  private async send(d: Dispatcher, rec: AuditRecord): Promise<void> {
+  private async send(d: UpstreamPool, rec: AuditRecord): Promise<void> {
     const headers: Record<string, string | string[]> = {};
     for (const [k, v] of Object.entries(rec.request.headers ?? {})) if (!SKIP.has(k)) headers[k] = v;
+    const flat: string[] = [];
     const host = rec.authority || this.o.route;
     const colon = host.startsWith('[') ? host.indexOf(']:') + 1 : host.lastIndexOf(':');
     headers['host'] = colon > 0 ? `${host.slice(0, colon)}-shadow${host.slice(colon)}` : `${host}-shadow`;
@@ -68,15 +69,17 @@ export class ShadowSink implements RecordSink {
     if (rec.request.body?.truncated) headers['x-meshguard-mirror-truncated'] = String(rec.request.body.bytes);
     const method = rec.method.toUpperCase();
     const sendBody = body !== undefined && body.length > 0 && method !== 'GET' && method !== 'HEAD';
-    const res = await d.request({
+    for (const [k, v] of Object.entries(headers)) {
+      if (Array.isArray(v)) for (const item of v) flat.push(k, item);
+      else flat.push(k, v);
+    }
+    await d.send({
       path: rec.query ? `${rec.path}?${rec.query}` : rec.path,
-      method: rec.method as Dispatcher.HttpMethod,
-      headers,
+      method,
+      headers: flat,
       body: sendBody ? body : null,
-      headersTimeout: this.o.timeoutMs,
-      bodyTimeout: this.o.timeoutMs,
+      headersTimeoutMs: this.o.timeoutMs,
     });
-    await res.body.dump();
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Pool } from 'undici';
+import { UpstreamPool } from '../../../src/http1/upstream-pool.js';
 import { Registry } from 'prom-client';
 import { mirrorFilterFactory, type MirrorFilter } from '../../../src/audit/filter.js';
 import type { FilterBuildContext } from '../../../src/proxy/filter.js';
@@ -25,7 +25,7 @@ test('http-shadow: the mirrored request reaches the shadow route with Host <host
     });
   });
   await new Promise<void>((r) => shadow.listen(0, '127.0.0.1', r));
-  const pool = new Pool(`http://127.0.0.1:${(shadow.address() as { port: number }).port}`);
+  const pool = new UpstreamPool({ endpoints: [`127.0.0.1:${(shadow.address() as { port: number }).port}`], connections: 4, keepAliveTimeoutMs: 5_000, connectTimeoutMs: 2_000 });
   t.after(async () => { await pool.close(); shadow.close(); });
 
   const dir = await mkdtemp(path.join(tmpdir(), 'mg-shadow-'));

@@ -1,5 +1,5 @@
-import type { IncomingMessage, IncomingHttpHeaders } from 'node:http';
-import { RequestContext, type PeerIdentity } from '../../../src/proxy/context.js';
+import type { IncomingHttpHeaders } from 'node:http';
+import { RequestContext, type PeerIdentity, type RequestHead } from '../../../src/proxy/context.js';
 
 export interface CtxInit {
   listener?: 'inbound' | 'outbound';
@@ -24,7 +24,7 @@ export function makeCtx(init: CtxInit = {}): RequestContext {
     url: query ? `${path}?${query}` : path,
     headers: { host: init.authority ?? 'app.local', ...(init.headers ?? {}) },
     socket: { remoteAddress: '127.0.0.1', remotePort: 40000 },
-  } as unknown as IncomingMessage;
+  } as unknown as RequestHead;
   const ctx = new RequestContext({
     requestId: `req-${Math.random().toString(36).slice(2)}`,
     listener: init.listener ?? 'inbound',

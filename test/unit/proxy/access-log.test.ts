@@ -2,13 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LogCapture } from '../../helpers/mesh.js';
 import { AccessLog } from '../../../src/proxy/access-log.js';
-import { RequestContext } from '../../../src/proxy/context.js';
-import type { IncomingMessage } from 'node:http';
+import { RequestContext, type RequestHead } from '../../../src/proxy/context.js';
 
 test('access-log lines are valid JSON in pino’s shape, with hostile fields escaped', () => {
   const cap = new LogCapture('info');
   const log = new AccessLog(cap.logger.child({ sidecar: 'payments' }));
-  const req = { method: 'GET', url: '/x', socket: { remoteAddress: '127.0.0.1', remotePort: 1 } } as unknown as IncomingMessage;
+  const req = { method: 'GET', url: '/x', socket: { remoteAddress: '127.0.0.1', remotePort: 1 } } as unknown as RequestHead;
   const ctx = new RequestContext({ requestId: 'r1', listener: 'inbound', req, peer: { spiffeId: 'spiffe://example.org/a', certSha256: 'ab', serial: '01' }, ourIdentity: 'spiffe://example.org/b', path: '/a"b\\c', query: '', authority: 'evil"}\n{"forged":1', startNs: 0n });
   ctx.status = 403;
   ctx.endNs = 2_500_000n;

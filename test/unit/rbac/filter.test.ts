@@ -1,10 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { IncomingMessage } from 'node:http';
-import { Socket } from 'node:net';
 import path from 'node:path';
 import { Registry } from 'prom-client';
-import { RequestContext, type ListenerKind } from '../../../src/proxy/context.js';
+import { RequestContext, type ListenerKind, type RequestHead } from '../../../src/proxy/context.js';
 import type { FilterBuildContext } from '../../../src/proxy/filter.js';
 import { rbacFilterFactory } from '../../../src/rbac/filter.js';
 import { repoRoot } from '../../../src/paths.js';
@@ -29,9 +27,7 @@ function bctx(listener: ListenerKind, rbac: MeshguardConfig['rbac'], watched: st
 }
 
 function ctx(method: string, p: string, peer: string | null): RequestContext {
-  const req = new IncomingMessage(new Socket());
-  req.method = method;
-  req.url = p;
+  const req: RequestHead = { method, url: p, httpVersion: '1.1', rawHeaders: [], headers: {}, socket: {}, complete: true };
   return new RequestContext({
     requestId: 'req-1',
     listener: 'inbound',
