@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
-import { checkSvid } from '../tls/svid.js';
+import { SvidCache } from '../tls/svid-cache.js';
 import { PEER, type ListenerRuntime, type PeerSocket } from './forward.js';
 
 /** Maps OpenSSL / Node handshake errors to a small set of metric labels. */
@@ -40,9 +39,12 @@ export function verifyErrorReason(code: string): string {
 /**
  * Applies OpenSSL's verdict and the X.509-SVID rules OpenSSL does not know as each inbound handshake
  * completes, before a byte of HTTP is read, and records the verified identity on the socket; a
- * refused peer is counted, logged and disconnected.
+ * refused peer is counted, logged and disconnected. The SVID verdict of a certificate already seen is
+ * reused (keyed by its SHA-256, validity window checked again); OpenSSL's chain verdict is read on
+ * every connection.
  */
 export function verifyInboundPeers(server: TlsServer, rt: ListenerRuntime, trustDomain: string): void {
+  const svids = new SvidCache(trustDomain);
   server.prependListener('secureConnection', (socket: TLSSocket) => {
     const refuse = (reason: string, detail: string) => {
       rt.metrics.handshakeFailures.inc({ reason });
@@ -55,13 +57,9 @@ export function verifyInboundPeers(server: TlsServer, rt: ListenerRuntime, trust
       const code = String(socket.authorizationError ?? 'unknown');
       return refuse(verifyErrorReason(code), code);
     }
-    const svid = checkSvid(cert, trustDomain);
-    if (!svid.ok) return refuse(svid.reason, svid.detail);
-    (socket as unknown as PeerSocket)[PEER] = {
-      spiffeId: svid.spiffeId,
-      certSha256: createHash('sha256').update(cert.raw).digest('hex'),
-      serial: cert.serialNumber,
-    };
+    const r = svids.check(cert);
+    if (!r.ok) return refuse(r.reason, r.detail);
+    (socket as unknown as PeerSocket)[PEER] = r.svid;
   });
   server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
     const reason = handshakeFailureReason(err);
