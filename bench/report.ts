@@ -79,6 +79,8 @@ export interface BenchResults {
     backgroundBusy: Record<string, number>;
     handshakeClient?: string;
     workarounds?: string[];
+    /** The node flags meshguard sidecars were started with (bin/meshguard.js's), except `mg-hs-plain`. */
+    meshguardFlags?: string[];
   };
   topologies: TopoStatus[];
   load: LoadRow[];
@@ -228,6 +230,7 @@ export function writeReport(outDir: string, res: BenchResults): string {
     `Elapsed ${res.meta.elapsedS?.toFixed(0) ?? '?'} s. Machine busy before start: ${Object.entries(res.meta.backgroundBusy).map(([k, v]) => `${k} ${v.toFixed(0)}%`).join(', ')}.`,
     '',
   );
+  if (res.meta.meshguardFlags) L.push(`meshguard sidecars started with the launcher's node flags: \`${res.meta.meshguardFlags.join(' ') || '(none)'}\` (not \`mg-hs-plain\`).`, '');
   if (res.meta.workarounds?.length) L.push('Workarounds in force:', '', ...res.meta.workarounds.map((w) => `- ${w}`), '');
   const unavailable = res.topologies.filter((t) => !t.available);
   if (unavailable.length) {

@@ -24,7 +24,7 @@ import { ensureCerts, SERVER_ID } from './certs.js';
 import { sample, usage, processTree, memory } from './cpu.js';
 import { runWrk, runHandshakes, type WrkResult } from './loadgen.js';
 import { takeLock, setPidFile, stopLeftovers, startServer, stopServer, isRunning, waitPort, portOpen, stopAll, signalAll } from './procs.js';
-import { buildTopology, defaultCrsDir, renderUpstream, TOPOLOGY_NAMES, UPSTREAM_PORT, ROUTE_HOST, APP_BODY, type Topology, type ProcSpec } from './topologies.js';
+import { buildTopology, defaultCrsDir, launcherNodeFlags, renderUpstream, TOPOLOGY_NAMES, UPSTREAM_PORT, ROUTE_HOST, APP_BODY, type Topology, type ProcSpec } from './topologies.js';
 import { writeReport, type BenchResults, type LoadRow, type HsRow, type TopoStatus } from './report.js';
 import { deleteNatsStreams } from './nats-cleanup.js';
 
@@ -161,13 +161,14 @@ function startProc(spec: ProcSpec, topo: string): number {
   const logFile = path.join(runDir, 'logs', `${topo}-${spec.role}.log`);
   if (spec.kind === 'nginx') return startServer(`${topo}-${spec.role}`, sutCpu, '/usr/sbin/nginx', ['-p', `${runDir}/`, '-e', logFile, '-c', spec.config], logFile, spec.config);
   if (spec.kind === 'haproxy') return startServer(`${topo}-${spec.role}`, sutCpu, '/usr/sbin/haproxy', ['-db', '-f', spec.config], logFile, spec.config);
-  const nodeArgs: string[] = [];
+  const procEnv = { ...process.env, ...spec.env };
+  const nodeArgs: string[] = spec.plainNode ? [] : launcherNodeFlags(procEnv);
   if (CFG.cpuProf) {
     const dir = path.resolve(CFG.cpuProf === '1' ? path.join(outDir, 'profiles') : CFG.cpuProf);
     mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${topo}-${spec.role}.cpuprofile`);
   }
-  return startServer(`${topo}-${spec.role}`, sutCpu, process.execPath, [...nodeArgs, path.join(here, 'mg-run.js'), 'run', '--config', spec.config], logFile, spec.config, { ...process.env, ...spec.env });
+  return startServer(`${topo}-${spec.role}`, sutCpu, process.execPath, [...nodeArgs, path.join(here, 'mg-run.js'), 'run', '--config', spec.config], logFile, spec.config, procEnv);
 }
 
 async function waitReady(spec: ProcSpec, pid: number): Promise<void> {
@@ -363,11 +364,18 @@ async function main(): Promise<void> {
     go: version('go', ['version']),
   };
 
+  results.meta.meshguardFlags = launcherNodeFlags(process.env).map((f) => f.replace(path.join(repoRoot, 'src'), 'src'));
   const certs = ensureCerts(path.join(runDir, 'certs'));
   const ctx = { runDir, certs, crsDir: path.resolve(CFG.crs), natsUrl: CFG.natsUrl, inboundNoTickets: CFG.inboundNoTickets };
   const names = [...CFG.topos];
-  for (const t of CFG.hsTopos) if (!names.includes(t) && buildTopology(ctx, t).hsOnly && CFG.hsModes.length) names.push(t);
-  const topos = names.map((n) => buildTopology(ctx, n));
+  // A handshake topology that is not also a keep-alive one runs for the handshakes only (nginx and
+  // HAProxy pairs included: their inbound is what the handshake client connects to).
+  const hsExtra = CFG.hsModes.length ? CFG.hsTopos.filter((t) => !names.includes(t) && t !== 'direct') : [];
+  names.push(...hsExtra);
+  const topos = names.map((n) => {
+    const t = buildTopology(ctx, n);
+    return hsExtra.includes(n) ? { ...t, hsOnly: true } : t;
+  });
   const hsNames = CFG.hsTopos.filter((t) => names.includes(t) && t !== 'direct');
   if (CFG.inboundNoTickets && topos.some((t) => t.runtime === 'node' && !t.hsOnly)) {
     results.meta.workarounds = ['MG_NO_TICKETS=1: meshguard inbounds of the keep-alive pairs run with TLS session tickets off (for builds before 06587f8, whose outbound refused every resumed connection). Measure handshakes on mg-hs, an inbound without this change.'];

@@ -6,7 +6,7 @@
  *
  * with keep-alive on every hop, one process (one worker) per sidecar.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRoot, sharedDir } from '../src/paths.js';
 import { CLIENT_ID, SERVER_ID, TRUST_DOMAIN, type BenchCerts } from './certs.js';
@@ -31,6 +31,8 @@ export interface ProcSpec {
   expectFilters?: string[];
   /** Extra environment for the process. */
   env?: Record<string, string>;
+  /** meshguard: start without bin/meshguard.js's process flags (as `node bin/meshguard.js` runs), for A/B runs. */
+  plainNode?: boolean;
 }
 
 export interface Topology {
@@ -361,9 +363,25 @@ const DEFS: Record<string, TopologyDef> = {
   'mg-nats100': { label: 'meshguard mTLS + 100% mirror to nats', runtime: 'node', out: 19361, build: mg({ mirror: { sample: 1, sink: 'nats' } }) },
   // Handshake runs: a meshguard inbound (mTLS only) exactly as configured, session tickets as Node issues them.
   'mg-hs': { label: 'meshguard inbound (mTLS only)', runtime: 'node', hsOnly: true, out: 19371, build: (ctx, name, o, i) => meshguardPair(ctx, name, o, i, {}, true) },
+  // The same inbound started as `node bin/meshguard.js` would, without the launcher's process flags.
+  'mg-hs-plain': { label: 'meshguard inbound (mTLS only), no launcher flags', runtime: 'node', hsOnly: true, out: 19381, build: (ctx, name, o, i) => meshguardPair(ctx, name, o, i, {}, true).map((p) => ({ ...p, plainNode: true })) },
 };
 
 export const TOPOLOGY_NAMES = Object.keys(DEFS);
+
+/**
+ * The node flags bin/meshguard.js starts a sidecar with: the NODE_FLAGS of its sh line, and the
+ * OpenSSL config unless OPENSSL_CONF is set in `env`. The bench starts its own build (bench/mg-run.js)
+ * with these, so it measures what `meshguard run` runs.
+ */
+export function launcherNodeFlags(env: Record<string, string | undefined>): string[] {
+  const text = readFileSync(path.join(repoRoot, 'bin', 'meshguard.js'), 'utf8');
+  const m = /NODE_FLAGS="([^"]*)"/.exec(text);
+  if (!m) throw new Error('bin/meshguard.js: no NODE_FLAGS="..." on its sh line');
+  const flags = m[1]!.split(' ').filter(Boolean);
+  if (!env['OPENSSL_CONF']) flags.push(`--openssl-config=${path.join(repoRoot, 'src', 'tls', 'openssl-server.cnf')}`);
+  return flags;
+}
 
 export function buildTopology(ctx: RenderContext, name: string): Topology {
   const d = DEFS[name];
