@@ -10,6 +10,18 @@ export function compileRegex(pattern: string): RE2 {
   return new RE2(pcreSpaceToRe2(pattern), 's');
 }
 
+/**
+ * A rule's regex, built on first use. The pattern is compiled once at load, so RE2's refusal still
+ * fails the load, and that program is dropped: most CRS rules never run their own regex on benign
+ * traffic (the RE2.Set prefilter rules them out), and a CRS program takes ~100 KB. Under traffic
+ * that reaches a rule, its program is built once and kept.
+ */
+export function lazyRegex(source: string, flags = 's'): () => RE2 {
+  new RE2(source, flags);
+  let re: RE2 | undefined;
+  return () => (re ??= new RE2(source, flags));
+}
+
 export function pcreSpaceToRe2(src: string): string {
   let out = '';
   let inClass = false;

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import RE2 from 're2';
 import type { OperatorFn } from '../types.js';
 import { UserInputError } from '../../errors.js';
 import type { OperatorCompileContext } from './types.js';
-import { re2Subject } from '../regex.js';
+import { lazyRegex, re2Subject } from '../regex.js';
 
 function escapeLiteral(s: string): string {
   let out = '';
@@ -25,8 +24,9 @@ export function phraseMatcher(phrases: string[]): OperatorFn {
   if (uniq.length === 0) return () => false;
   uniq.sort((a, b) => b.length - a.length);
   const source = '(?i)(?:' + uniq.map(escapeLiteral).join('|') + ')';
-  const re = new RE2(source, 's');
+  const get = lazyRegex(source);
   const fn: OperatorFn = (tx, value, capture) => {
+    const re = get();
     if (!capture) return re.test(re2Subject(value));
     const m = re.exec(value);
     if (!m) return false;
