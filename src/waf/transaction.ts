@@ -362,7 +362,7 @@ export class Transaction {
     this.removedTargets.push({ ...sel, targets });
     // The same ctl: fires on most requests (CRS 941010 on every one): the per-rule result depends
     // only on the removals, so it is shared by every transaction that made the same ones
-    this.removalSig += JSON.stringify([sel.ids ?? null, sel.tag ?? null, targets.map((t) => [t.name, t.key ?? null])]);
+    this.removalSig += removalSignature(sel, targets);
     this.rexCache = sharedRexCache(this.rs, this.removalSig);
   }
 
@@ -1016,6 +1016,20 @@ function prefixFor(rs: RuleSet): Prefix | null {
     prefixes.set(rs, p);
   }
   return p;
+}
+
+const removalSigs = new WeakMap<object, WeakMap<object, string>>();
+
+/** A run-time removal as text, remembered per (selector, targets) objects (a ctl action reuses both). */
+function removalSignature(sel: { ids?: IdRange[]; tag?: string }, targets: RawTarget[]): string {
+  let byTargets = removalSigs.get(sel);
+  let sig = byTargets?.get(targets);
+  if (sig === undefined) {
+    sig = JSON.stringify([sel.ids ?? null, sel.tag ?? null, targets.map((t) => [t.name, t.key ?? null])]);
+    if (!byTargets) removalSigs.set(sel, (byTargets = new WeakMap()));
+    byTargets.set(targets, sig);
+  }
+  return sig;
 }
 
 const rexCaches = new WeakMap<RuleSet, Map<string, Map<Rule, RuntimeEx | null>>>();

@@ -34,12 +34,9 @@ export const ctl: ActionDef = {
         if (semi < 0) throw new UserInputError(ctx.where, `ctl:${opt}: expected ID;TARGET`);
         const which = arg.slice(0, semi);
         const targets = parseTargets(arg.slice(semi + 1));
-        if (opt === 'ruleremovetargetbyid') {
-          const ranges = parseIdRanges(which, ctx.where);
-          rule.effects.push((tx) => tx.removeTargets({ ids: ranges }, targets));
-        } else {
-          rule.effects.push((tx) => tx.removeTargets({ tag: which }, targets));
-        }
+        // one selector object per action: the transaction keys its removal signature on it
+        const by = opt === 'ruleremovetargetbyid' ? { ids: parseIdRanges(which, ctx.where) } : { tag: which };
+        rule.effects.push((tx) => tx.removeTargets(by, targets));
         return;
       }
       case 'ruleengine': {
