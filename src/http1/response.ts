@@ -191,6 +191,22 @@ export class ProxyResponse {
     this.socket.destroy();
   }
 
+  /**
+   * Ends the connection after what was written so far: the caller sees a body shorter than announced
+   * (or an unterminated chunked one), never a clean end.
+   */
+  cut(): void {
+    this.finished = true;
+    if (this.head !== null) {
+      // Nothing of this response went out: closing says more than a head for a body that will not come.
+      this.head = null;
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end();
+    this.socket.destroySoon();
+  }
+
   /** @internal the caller's connection closed */
   closed(): void {
     if (this.finished) return;

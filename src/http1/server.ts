@@ -204,6 +204,18 @@ class ServerConn implements BodyFlow, ResponseOwner {
     const keepAlive = req.keepAlive && !this.closeAfter && this.served < this.server.o.maxRequestsPerSocket;
     const res = new ProxyResponse(this, this.socket, req, keepAlive);
     this.activeRes = res;
+    const expect = req.header('expect');
+    if (expect !== undefined) {
+      // As Node's http server does: 100-continue is answered at once, any other expectation refused.
+      if (expect.trim().toLowerCase() === '100-continue' && req.httpVersion === '1.1') {
+        if (!req.complete) this.socket.write('HTTP/1.1 100 Continue\r\n\r\n', 'latin1');
+      } else {
+        const body = JSON.stringify({ error: 'expectation_failed', reason: 'only Expect: 100-continue is supported' });
+        res.writeHead(417, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), connection: 'close' });
+        res.end(body);
+        return;
+      }
+    }
     this.server.handler(req, res);
   }
 

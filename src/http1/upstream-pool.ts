@@ -244,6 +244,8 @@ class Exchange implements ExchangeController {
   /** The request has been written entirely. */
   requestSent = false;
   deadline = 0;
+  /** Sent again once already after a stale keep-alive connection; never twice. */
+  retried = false;
 
   constructor(
     readonly pool: UpstreamPool,
@@ -459,7 +461,8 @@ class Conn {
     // A reused connection the server had already closed: nothing was read, nothing can have been
     // acted on, so a request without a streamed body is sent again on a fresh connection.
     const req = ex.req;
-    if (this.reused && !this.gotBytes && !ex.responding && (req.body === null || Buffer.isBuffer(req.body)) && IDEMPOTENT.has(req.method)) {
+    if (this.reused && !ex.retried && !this.gotBytes && !ex.responding && (req.body === null || Buffer.isBuffer(req.body)) && IDEMPOTENT.has(req.method)) {
+      ex.retried = true;
       ex.conn = null;
       this.pool.acquire(ex);
       return;

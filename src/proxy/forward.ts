@@ -425,10 +425,14 @@ class Exchange implements ExchangeHandler {
     if (this.finished) return;
     const { rt, ctx, res } = this;
     if (this.started || res.headersSent) {
-      // Mid-body: nothing can be said any more; cut the caller's connection so it sees a short body.
+      // Mid-body: nothing can be said any more. What arrived goes out, then the caller's connection
+      // is cut so it sees a short body.
       ctx.outcome = 'upstream_error';
       rt.metrics.upstreamErrors.inc({ listener: rt.kind, reason: 'body' });
-      res.destroy();
+      const held = this.held;
+      this.held = null;
+      if (held !== null) res.write(held);
+      res.cut();
       this.finish();
       return;
     }
