@@ -648,11 +648,13 @@ export class Transaction {
     let j = key === undefined ? undefined : this.narrowCache.get(key);
     if (!j) {
       const starts = new Int32Array(values.length);
+      // a chain that changes none of the values needs no call per value
+      const same = rule.transforms.length === 0 || (rule.stableTargets && !rule.prefilterExact && this.chainUnchanged(rule));
       let joined = '';
       for (let i = 0; i < values.length; i++) {
         if (i) joined += sep;
         starts[i] = joined.length;
-        joined += this.transform(rule, values[i]!.value);
+        joined += same ? values[i]!.value : this.transform(rule, values[i]!.value);
       }
       j = { joined, starts };
       if (key !== undefined) this.narrowCache.set(key, j);
