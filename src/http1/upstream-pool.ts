@@ -24,7 +24,7 @@ export interface ExchangeController {
   readonly aborted: boolean;
 }
 
-/** What the proxy implements for one upstream exchange (the shape of undici's dispatch handler). */
+/** What the proxy implements for one upstream exchange: the pool calls it as the answer arrives. */
 export interface ExchangeHandler {
   onRequestStart(controller: ExchangeController): void;
   onResponseStart(controller: ExchangeController, statusCode: number, headers: Record<string, string | string[]>): void;

@@ -23,7 +23,7 @@ export interface RouteTlsPolicy {
 }
 
 /**
- * An undici connector that originates mTLS with our current certificate and hands the socket to
+ * A connector for the upstream pool that originates mTLS with our current certificate and hands the socket to
  * the pool only after the peer's X.509-SVID names one of the route's SPIFFE IDs, so not one byte of
  * a request reaches a peer we do not accept. Hostname verification is replaced by the SPIFFE check
  * (SPIFFE authenticates workloads, not DNS names). TLS sessions are reused per endpoint while the

@@ -263,7 +263,7 @@ export async function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res:
 }
 
 /**
- * One upstream exchange on undici's dispatch API: the response goes straight from the parser's
+ * One upstream exchange on the pool: the response goes straight from the parser's
  * callbacks to the caller's socket, with no intermediate stream, pipe or promise per chunk. The last
  * chunk is held until the next event, so a small response leaves in one write with its headers.
  * Backpressure: a full caller socket pauses the upstream connection until it drains.
@@ -349,7 +349,6 @@ class Exchange implements ExchangeHandler {
   private deny(controller: ExchangeController, decision: Decision): void {
     finishDenied(this.rt, this.ctx, this.res, this.snap, decision.filter.name, decision.denial, 'denied', !this.req.complete);
     this.finish();
-    // After finish(): undici may report the abort through onResponseError, which must not answer again.
     if (!controller.aborted) controller.abort(new Error('response replaced by a filter'));
   }
 
