@@ -11,6 +11,9 @@ export interface LlhttpParser {
   finish(): number | ParseError | undefined;
   pause(): void;
   resume(): void;
+  /** Reads straight from a stream handle in C++; results come back through kOnExecute. */
+  consume(handle: object): void;
+  unconsume(): void;
   [key: number]: unknown;
 }
 
@@ -29,6 +32,8 @@ interface HttpCommon {
     kOnHeadersComplete: number;
     kOnBody: number;
     kOnMessageComplete: number;
+    kOnMessageBegin: number;
+    kOnExecute: number;
     kLenientNone: number;
   };
   methods: string[];
@@ -43,6 +48,27 @@ export const kOnHeaders = HTTPParser.kOnHeaders;
 export const kOnHeadersComplete = HTTPParser.kOnHeadersComplete;
 export const kOnBody = HTTPParser.kOnBody;
 export const kOnMessageComplete = HTTPParser.kOnMessageComplete;
+export const kOnMessageBegin = HTTPParser.kOnMessageBegin;
+export const kOnExecute = HTTPParser.kOnExecute;
+
+/** The native stream handle of a net or TLS socket, when the parser can read from it directly. */
+export interface StreamHandle {
+  readStop(): number;
+  readStart(): number;
+}
+
+/**
+ * Lets the parser read a socket's handle in C++ (what `http.Server` does): no Readable stream,
+ * no 'data' event per read. Only for a socket nothing has read from yet; null when that is not so.
+ */
+export function consumeSocket(parser: LlhttpParser, socket: import('node:net').Socket, onExecute: (ret: number | ParseError) => void): StreamHandle | null {
+  const handle = (socket as unknown as { _handle?: { isStreamBase?: boolean; _consumed?: boolean } & StreamHandle })._handle;
+  if (!handle || !handle.isStreamBase || handle._consumed || socket.readableLength > 0) return null;
+  handle._consumed = true;
+  parser[kOnExecute] = onExecute;
+  parser.consume(handle);
+  return handle;
+}
 
 /** Callback shapes llhttp's binding calls (see Node's lib/_http_common.js). */
 export type OnHeadersComplete = (

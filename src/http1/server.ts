@@ -1,5 +1,5 @@
 import type { Server as NetServer, Socket } from 'node:net';
-import { newParser, HTTPParser, METHODS, isParseError, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageComplete, type LlhttpParser, type OnHeadersComplete, type ParseError } from './llhttp.js';
+import { newParser, HTTPParser, METHODS, isParseError, consumeSocket, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageBegin, kOnMessageComplete, type LlhttpParser, type OnHeadersComplete, type ParseError, type StreamHandle } from './llhttp.js';
 import { ProxyRequest, type BodyFlow } from './request.js';
 import { ProxyResponse, type ResponseOwner } from './response.js';
 
@@ -104,12 +104,18 @@ class ServerConn implements BodyFlow, ResponseOwner {
   private pendingError: ParseError | null = null;
   private partialHeaders: string[] | null = null;
   private partialUrl = '';
+  /** The socket's handle when the parser reads it directly (pause = readStop). */
+  private readonly handle: StreamHandle | null;
 
   constructor(
     private readonly server: Http1Server,
     readonly socket: Socket,
   ) {
     const p = (this.parser = newParser(HTTPParser.REQUEST, server.o.maxHeaderSize));
+    p[kOnMessageBegin] = () => {
+      this.messageStart = Date.now();
+      this.headersStart = this.messageStart;
+    };
     p[kOnHeaders] = (headers: string[], url: string) => {
       this.partialHeaders = this.partialHeaders ? this.partialHeaders.concat(headers) : headers;
       this.partialUrl += url;
@@ -155,7 +161,10 @@ class ServerConn implements BodyFlow, ResponseOwner {
       this.messageStart = 0;
       req?.endBody();
     };
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.handle = consumeSocket(p, socket, (ret) => this.afterExecute(ret));
+    if (this.handle === null) socket.on('data', (chunk: Buffer) => this.afterExecute(this.parser.execute(chunk)));
+    // Flowing, so the end of the stream is still reported as 'end' when the parser reads the handle.
+    else socket.resume();
     socket.on('end', () => {
       // The caller finished sending; an answer in progress still goes out (half-close).
       this.parsing?.failBody(new Error('caller closed the connection before the body ended'));
@@ -168,13 +177,8 @@ class ServerConn implements BodyFlow, ResponseOwner {
     });
   }
 
-  private onData(chunk: Buffer): void {
+  private afterExecute(r: number | ParseError): void {
     if (this.dead) return;
-    if (this.messageStart === 0) {
-      this.messageStart = Date.now();
-      this.headersStart = this.messageStart;
-    }
-    const r = this.parser.execute(chunk);
     if (isParseError(r)) return this.parseFailed(r);
     if (this.pendingError) this.parseFailed(this.pendingError);
   }
@@ -251,13 +255,15 @@ class ServerConn implements BodyFlow, ResponseOwner {
   private pause(): void {
     if (this.paused) return;
     this.paused = true;
-    this.socket.pause();
+    if (this.handle) this.handle.readStop();
+    else this.socket.pause();
   }
 
   private resume(): void {
-    if (!this.paused || this.dead) return;
+    if (!this.paused || this.dead || this.socket.destroyed) return;
     this.paused = false;
-    this.socket.resume();
+    if (this.handle) this.handle.readStart();
+    else this.socket.resume();
   }
 
   /** Timeouts, checked by the server's sweep. */

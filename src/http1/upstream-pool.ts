@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { newParser, HTTPParser, isParseError, headersObject, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageComplete, type LlhttpParser, type OnHeadersComplete } from './llhttp.js';
+import { newParser, HTTPParser, isParseError, headersObject, consumeSocket, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageBegin, kOnMessageComplete, type LlhttpParser, type OnHeadersComplete, type ParseError, type StreamHandle } from './llhttp.js';
 import type { BodySource } from './body.js';
 
 /** Opens one connection to host:port; the mTLS connector verifies the peer before calling back. */
@@ -259,11 +259,11 @@ class Exchange implements ExchangeController {
   }
 
   pause(): void {
-    this.conn?.socket.pause();
+    this.conn?.pauseReading();
   }
 
   resume(): void {
-    this.conn?.socket.resume();
+    this.conn?.resumeReading();
   }
 
   /** The proxy gives up on this exchange (caller gone, response replaced): no handler call follows. */
@@ -299,6 +299,8 @@ class Conn {
   private reused = false;
   private gotBytes = false;
   private headMethod = false;
+  /** The socket's handle when the parser reads it directly (pause = readStop). */
+  private readonly handle: StreamHandle | null;
 
   constructor(
     private readonly pool: UpstreamPool,
@@ -333,16 +335,17 @@ class Conn {
       if (!ex || !ex.responding) return;
       this.complete(ex);
     };
-    socket.on('data', (chunk: Buffer) => {
+    p[kOnMessageBegin] = () => {
       this.gotBytes = true;
-      if (!this.ex) {
-        // Bytes with no request outstanding: the connection cannot be trusted for framing any more.
-        this.destroy();
-        return;
-      }
-      const r = this.parser.execute(chunk);
+      // An answer with no request outstanding: the connection cannot be trusted for framing any more.
+      if (!this.ex) this.destroy();
+    };
+    const afterExecute = (r: number | ParseError) => {
       if (isParseError(r)) this.destroy(new Error(`upstream sent an invalid response: ${r.reason ?? r.code}`));
-    });
+    };
+    this.handle = consumeSocket(p, socket, afterExecute);
+    if (this.handle === null) socket.on('data', (chunk: Buffer) => afterExecute(this.parser.execute(chunk)));
+    else socket.resume();
     socket.on('end', () => {
       // A close-delimited body ends here.
       const r = this.parser.finish();
@@ -352,6 +355,17 @@ class Conn {
     socket.on('error', (err) => this.destroy(err));
     socket.on('close', () => this.destroy());
     socket.on('drain', () => this.bodyDrain());
+  }
+
+  pauseReading(): void {
+    if (this.handle) this.handle.readStop();
+    else this.socket.pause();
+  }
+
+  resumeReading(): void {
+    if (this.dead) return;
+    if (this.handle) this.handle.readStart();
+    else this.socket.resume();
   }
 
   /** The proxy aborted the exchange: a connection with a response still owed cannot be reused. */
@@ -446,7 +460,7 @@ class Conn {
     this.ex = null;
     if (ex) ex.conn = null;
     if (!this.keepAlive || this.dead) return this.destroy();
-    this.socket.resume();
+    this.resumeReading();
     this.pool.release(this);
   }
 
