@@ -72,6 +72,18 @@ export class ProxyResponse {
   }
 
   writeHead(status: number, headers: ResponseHeaders): void {
+    const flat: string[] = [];
+    for (const name in headers) {
+      const v = headers[name];
+      if (v === undefined) continue;
+      if (Array.isArray(v)) for (const item of v as readonly string[]) flat.push(name, item);
+      else flat.push(name, typeof v === 'number' ? String(v) : (v as string));
+    }
+    this.writeHeadRaw(status, flat);
+  }
+
+  /** The head from a flat [name, value, ...] list (an upstream answer's headers, hop-by-hop ones already out). */
+  writeHeadRaw(status: number, headers: readonly string[]): void {
     if (this.headersSent) throw new Error('response headers already sent');
     this.statusCode = status;
     this.headersSent = true;
@@ -79,24 +91,19 @@ export class ProxyResponse {
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}${CRLF}`;
     let hasLength = false;
     let hasDate = false;
-    for (const name in headers) {
-      const v = headers[name];
-      if (v === undefined) continue;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
+      const v = headers[i + 1]!;
       const lower = name.toLowerCase();
       if (lower === 'connection') {
         // The proxy's own answers ask for the close this way; the framing below then says so.
-        if (String(v).toLowerCase().includes('close')) this.shouldKeepAlive = false;
+        if (v.toLowerCase().includes('close')) this.shouldKeepAlive = false;
         continue;
       }
       if (lower === 'transfer-encoding' || lower === 'keep-alive') continue;
       if (lower === 'content-length') hasLength = true;
       else if (lower === 'date') hasDate = true;
-      if (Array.isArray(v)) {
-        for (const item of v as readonly string[]) if (validHeader(name, item)) head += `${name}: ${item}${CRLF}`;
-      } else {
-        const s = typeof v === 'number' ? String(v) : (v as string);
-        if (validHeader(name, s)) head += `${name}: ${s}${CRLF}`;
-      }
+      if (validHeader(name, v)) head += `${name}: ${v}${CRLF}`;
     }
     if (!hasDate) head += `date: ${httpDate()}${CRLF}`;
     if (!hasLength && !this.noBody) {

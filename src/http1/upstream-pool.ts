@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { newParser, HTTPParser, isParseError, headersObject, consumeSocket, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageBegin, kOnMessageComplete, type LlhttpParser, type OnHeadersComplete, type ParseError, type StreamHandle } from './llhttp.js';
+import { newParser, HTTPParser, isParseError, consumeSocket, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageBegin, kOnMessageComplete, type LlhttpParser, type OnHeadersComplete, type ParseError, type StreamHandle } from './llhttp.js';
 import type { BodySource } from './body.js';
 
 /** Opens one connection to host:port; the mTLS connector verifies the peer before calling back. */
@@ -27,7 +27,8 @@ export interface ExchangeController {
 /** What the proxy implements for one upstream exchange: the pool calls it as the answer arrives. */
 export interface ExchangeHandler {
   onRequestStart(controller: ExchangeController): void;
-  onResponseStart(controller: ExchangeController, statusCode: number, headers: Record<string, string | string[]>): void;
+  /** headers: flat [name, value, ...] as received. */
+  onResponseStart(controller: ExchangeController, statusCode: number, headers: string[]): void;
   onResponseData(controller: ExchangeController, chunk: Buffer): void;
   onResponseEnd(controller: ExchangeController): void;
   onResponseError(controller: ExchangeController, err: Error): void;
@@ -322,7 +323,7 @@ class Conn {
       ex.responding = true;
       ex.deadline = 0;
       this.keepAlive = shouldKeepAlive;
-      ex.handler.onResponseStart(ex, status, headersObject(raw));
+      ex.handler.onResponseStart(ex, status, raw);
       return this.headMethod ? 1 : 0;
     };
     p[kOnHeadersComplete] = onHeadersComplete;

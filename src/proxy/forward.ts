@@ -12,7 +12,8 @@ import type { Denial } from './filter.js';
 import { answer } from './answer.js';
 import { normalizePath, splitTarget } from './normalize.js';
 import { requestIdFrom } from './request-id.js';
-import { upstreamHeaders, downstreamHeaders, xfccValue } from './headers.js';
+import { upstreamHeaders, downstreamHeaders, downstreamRawHeaders, xfccValue } from './headers.js';
+import { headersObject } from '../http1/llhttp.js';
 import { UpstreamIdentityError } from './connector.js';
 import type { AccessLog } from './access-log.js';
 
@@ -283,7 +284,8 @@ class Exchange implements ExchangeHandler {
   private late: Buffer[] = [];
   private endedWhileInspecting = false;
   private status = 0;
-  private headers: IncomingHttpHeaders = {};
+  private raw: string[] = [];
+  private headers: IncomingHttpHeaders | null = null;
 
   constructor(
     private readonly rt: ListenerRuntime,
@@ -322,13 +324,16 @@ class Exchange implements ExchangeHandler {
     if (this.res.destroyed) controller.abort(new Error('caller closed the connection'));
   }
 
-  onResponseStart(controller: ExchangeController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: ExchangeController, statusCode: number, raw: string[]): void {
     const ctx = this.ctx;
     ctx.responseStartNs = process.hrtime.bigint();
-    ctx.responseHeaders = headers;
     this.status = statusCode;
-    this.headers = headers;
+    this.raw = raw;
     if (!this.chain.empty) {
+      // Filters read headers by name; without filters the list goes back as it came (less the hop-by-hop ones).
+      const headers = headersObject(raw) as IncomingHttpHeaders;
+      ctx.responseHeaders = headers;
+      this.headers = headers;
       const decision = this.chain.responseHeaders(ctx, statusCode, headers);
       if (decision) return this.deny(controller, decision);
       this.buffering = this.chain.responseBufferSize(ctx);
@@ -343,7 +348,8 @@ class Exchange implements ExchangeHandler {
   private start(): void {
     this.started = true;
     this.ctx.status = this.status;
-    this.res.writeHead(this.status, downstreamHeaders(this.headers, this.ctx.requestId));
+    if (this.headers !== null) this.res.writeHead(this.status, downstreamHeaders(this.headers, this.ctx.requestId));
+    else this.res.writeHeadRaw(this.status, downstreamRawHeaders(this.raw, this.ctx.requestId));
   }
 
   private deny(controller: ExchangeController, decision: Decision): void {

@@ -81,6 +81,26 @@ export function downstreamHeaders(headers: IncomingHttpHeaders, requestId: strin
   return out;
 }
 
+/** The same for a flat [name, value, ...] list as the upstream sent it (names in their own case). */
+export function downstreamRawHeaders(raw: readonly string[], requestId: string): string[] {
+  let listed: Set<string> | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const n = raw[i]!;
+    if (n.length === 10 && n.toLowerCase() === 'connection') {
+      const more = connectionListed(raw[i + 1]);
+      if (more) for (const m of more) (listed ??= new Set()).add(m);
+    }
+  }
+  const out: string[] = [];
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (HOP_BY_HOP.has(name) || name === 'x-meshguard-request-id' || (listed !== null && listed.has(name))) continue;
+    out.push(raw[i]!, raw[i + 1]!);
+  }
+  out.push('x-meshguard-request-id', requestId);
+  return out;
+}
+
 /** Envoy's XFCC element for the verified caller: By=<us>;Hash=<sha256 of peer DER>;URI=<peer id>. */
 export function xfccValue(ourId: string, peerHash: string, peerId: string): string {
   return `By=${ourId};Hash=${peerHash};URI=${peerId}`;
