@@ -57,7 +57,8 @@ export class Upstreams {
       });
       pool = new UpstreamPool({
         endpoints,
-        connections: this.settings.connections,
+        // limits.upstreamConnections is per endpoint.
+        connections: this.settings.connections * endpoints.length,
         keepAliveTimeoutMs: this.settings.keepAliveTimeoutMs,
         connectTimeoutMs: this.settings.connectTimeoutMs,
         connect,

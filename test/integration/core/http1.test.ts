@@ -128,7 +128,7 @@ before(async () => {
       identity: PAYMENTS,
       certificates: { provider: 'files', files: { cert: p.cert, key: p.key, bundle: pki.bundle } },
       inbound: { listen: '127.0.0.1:0', app: `http://127.0.0.1:${appPort}` },
-      limits: { upstreamTimeout: '1s' },
+      limits: { upstreamTimeout: '1s', upstreamConnections: 2 },
     })
   ).sidecar;
   orders = (
@@ -254,6 +254,23 @@ test('broken upstream answers: invalid framing is a 502, a silent app a 504, a c
   const c = await talk(`GET /cut HTTP/1.1\r\nHost: payments\r\n\r\n`, () => false);
   assert.ok(c.closed);
   assert.match(c.text, /^HTTP\/1\.1 200 OK[^]*only-part$/);
+});
+
+test('past upstreamConnections, requests wait for a connection instead of failing', async () => {
+  const open = new Set<Socket>();
+  let most = 0;
+  script = (r) => {
+    open.add(r.sock);
+    most = Math.max(most, open.size);
+    setTimeout(() => {
+      r.sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok');
+      r.sock.end();
+      open.delete(r.sock);
+    }, 100);
+  };
+  const all = await Promise.all(Array.from({ length: 6 }, (_, i) => talk(`GET /w${i} HTTP/1.1\r\nHost: payments\r\n\r\n`, (t) => t.endsWith('ok'))));
+  for (const r of all) assert.match(r.text, /^HTTP\/1\.1 200 OK/);
+  assert.ok(most <= 2, `at most 2 connections to the app at once (saw ${most})`);
 });
 
 test('CONNECT and unknown Expect values are refused', async () => {
