@@ -26,6 +26,7 @@ import { coreMetrics, type CoreMetrics } from './admin/core-metrics.js';
 import type { Snapshot, RouteEntry } from './snapshot.js';
 import type { UpstreamPool } from './http1/upstream-pool.js';
 import type { ProxyListener } from './proxy/listener.js';
+import type { TicketKeys } from './tls/ticket-keys.js';
 
 export interface SidecarOptions {
   config: MeshguardConfig;
@@ -36,6 +37,8 @@ export interface SidecarOptions {
   logger?: Logger;
   /** A provider built elsewhere (e.g. shared by workers); created from the config otherwise. */
   provider?: CertificateProvider;
+  /** Session-ticket keys shared with other processes (a worker gets the primary's); default: the sidecar's own, rotated hourly. */
+  ticketKeys?: TicketKeys;
   /** Watch the config and policy files and reload on change (default true). */
   watchFiles?: boolean;
   /** Serve admin.listen (default true; a worker leaves it to the primary). */
@@ -158,7 +161,7 @@ export class Sidecar {
     });
 
     await this.provider.start();
-    this.tls = new TlsState(this.provider);
+    this.tls = new TlsState(this.provider, this.opts.ticketKeys);
     this.upstreams = new Upstreams(this.tls, config.trustDomain, {
       connections: this.limits.upstreamConnections,
       keepAliveTimeoutMs: this.limits.keepAliveTimeoutMs,

@@ -5,6 +5,8 @@ export interface MaterialMessage {
   keyPem: string;
   trustBundlePem: string;
   bundleVersion?: string | number;
+  /** Base64 TLS session-ticket keys, the same for every worker (rotated by the primary). */
+  ticketKeys?: string;
 }
 
 export type ToWorker = MaterialMessage | { t: 'call'; id: number; op: 'reload' | 'metrics' | 'dump' | 'status' } | { t: 'stop' };

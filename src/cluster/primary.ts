@@ -9,6 +9,7 @@ import type { CertificateMaterial, CertificateProvider } from '../identity/provi
 import { createCertificateProvider } from '../identity/providers.js';
 import { createAdminServer, certsView, type ReloadResult } from '../admin/server.js';
 import { isMessage, type MaterialMessage, type ToPrimary, type ToWorker } from './messages.js';
+import { TicketKeys } from '../tls/ticket-keys.js';
 
 const CALL_TIMEOUT_MS = 5000;
 const RESPAWN_DELAY_MS = 500;
@@ -47,11 +48,14 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, count: nu
     },
   });
 
+  // One set of session-ticket keys for all workers: a client resumes on whichever worker it lands on.
+  const ticketKeys = new TicketKeys();
   const materialMessage = (m: CertificateMaterial): MaterialMessage => ({
     t: 'material',
     certChainPem: m.certChainPem,
     keyPem: m.keyPem,
     trustBundlePem: m.trustBundlePem,
+    ticketKeys: ticketKeys.current().toString('base64'),
     ...(m.bundleVersion !== undefined ? { bundleVersion: m.bundleVersion } : {}),
   });
 
@@ -140,6 +144,12 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, count: nu
     for (const s of slots.values()) s.worker.send(msg);
     log.info({ event: 'material_broadcast', serial: m.serial, workers: slots.size }, 'new certificate sent to every worker');
   });
+  ticketKeys.onChange(() => {
+    const m = provider.current();
+    if (!m) return;
+    const msg = materialMessage(m);
+    for (const s of slots.values()) s.worker.send(msg);
+  });
   for (let i = 0; i < count; i++) fork();
   log.info({ event: 'started', workers: count, admin: loaded.config.admin?.listen ?? null }, 'meshguard primary started');
 
@@ -152,6 +162,7 @@ export async function runPrimary(loaded: LoadedConfig, logger: Logger, count: nu
       for (const s of slots.values()) s.worker.send({ t: 'stop' } satisfies ToWorker);
       void Promise.all(exits).then(async () => {
         await provider.stop();
+        ticketKeys.stop();
         if (admin) await new Promise<void>((r) => admin!.close(() => r()));
         log.info({ event: 'stopped' }, 'meshguard primary stopped');
         resolve(0);

@@ -2,6 +2,7 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Logger } from '../log.js';
 import { startSidecar, type Sidecar } from '../sidecar.js';
 import { IpcProvider } from './ipc-provider.js';
+import { TicketKeys } from '../tls/ticket-keys.js';
 import { isMessage, type ToPrimary, type ToWorker } from './messages.js';
 import { snapshotDump } from '../admin/server.js';
 
@@ -16,13 +17,18 @@ function send(msg: ToPrimary): void {
  */
 export async function runWorker(loaded: LoadedConfig, logger: Logger): Promise<number> {
   const provider = new IpcProvider(loaded.config.trustDomain, loaded.config.identity);
+  // The primary's keys; they arrive with the first certificate, before the listeners start.
+  const ticketKeys = new TicketKeys(0);
   let sidecar: Sidecar | null = null;
   let stopping: Promise<void> | null = null;
   const exit = new Promise<number>((resolve) => {
     process.on('message', (raw: unknown) => {
       if (!isMessage(raw)) return;
       const msg = raw as ToWorker;
-      if (msg.t === 'material') provider.accept(msg);
+      if (msg.t === 'material') {
+        if (msg.ticketKeys) ticketKeys.set(Buffer.from(msg.ticketKeys, 'base64'));
+        provider.accept(msg);
+      }
       else if (msg.t === 'stop') {
         stopping ??= (sidecar ? sidecar.stop() : Promise.resolve()).then(() => resolve(0));
       } else if (msg.t === 'call') {
@@ -54,7 +60,7 @@ export async function runWorker(loaded: LoadedConfig, logger: Logger): Promise<n
   // The IPC channel keeps a worker alive: once stopped, let go of it so the process can exit.
   void exit.then(() => setImmediate(() => process.connected && process.disconnect()));
   try {
-    sidecar = await startSidecar({ config: loaded.config, configFile: loaded.file, configText: loaded.text, logger, provider, admin: false });
+    sidecar = await startSidecar({ config: loaded.config, configFile: loaded.file, configText: loaded.text, logger, provider, ticketKeys, admin: false });
     send({ t: 'started' });
   } catch (err) {
     send({ t: 'failed', error: (err as Error).message });

@@ -9,6 +9,32 @@ import { makeTestPki } from '../../helpers/pki.js';
 import { startEchoApp } from '../../helpers/apps.js';
 import { httpReq, metricValue, mtlsGet } from '../../helpers/client.js';
 import { repoRoot } from '../../../src/paths.js';
+import { connect as tlsConnect } from 'node:tls';
+
+/**
+ * Opens `n` connections offering one TLS session (taken from a first full handshake with a request on
+ * it, so the ticket has arrived) and counts how many resumed it.
+ */
+async function resumedOf(port: number, client: { certPem: string; keyPem: string }, ca: string, n: number): Promise<number> {
+  const open = (session?: Buffer) =>
+    new Promise<{ reused: boolean; session: Buffer | undefined }>((resolve, reject) => {
+      let ticket: Buffer | undefined;
+      const s = tlsConnect({ port, host: '127.0.0.1', cert: client.certPem, key: client.keyPem, ca, checkServerIdentity: () => undefined, ...(session ? { session } : {}) });
+      s.on('session', (t: Buffer) => (ticket = t));
+      s.on('error', reject);
+      s.on('secureConnect', () => s.write('GET / HTTP/1.1\r\nHost: svc\r\n\r\n'));
+      s.once('data', () => {
+        const reused = s.isSessionReused();
+        s.destroy();
+        resolve({ reused, session: ticket });
+      });
+    });
+  const first = await open();
+  assert.ok(first.session, 'the server issued a session ticket');
+  let resumed = 0;
+  for (let i = 0; i < n; i++) if ((await open(first.session)).reused) resumed++;
+  return resumed;
+}
 
 const TD = 'example.org';
 const SVC = 'spiffe://example.org/ns/t/sa/svc';
@@ -63,6 +89,9 @@ test('workers: 2 share the listener; one provider feeds both; rotation reaches b
   const workersSeen = new Set(out.split('\n').filter((l) => l.includes('"type":"access"')).map((l) => JSON.parse(l).worker));
   assert.equal(workersSeen.size, 2, `both workers served requests (${[...workersSeen].join(',')})`);
 
+  // One set of ticket keys for both workers: a session resumes on whichever worker the connection lands on.
+  assert.equal(await resumedOf(port, client, pki.ca.certPem, 8), 8, 'every connection resumed, on either worker');
+
   const next = await pki.leaf('svc-next', { uris: [SVC] });
   await rename(next.key, svc.key);
   await rename(next.cert, svc.cert);
@@ -82,6 +111,7 @@ test('workers: 2 share the listener; one provider feeds both; rotation reaches b
     await new Promise((r) => setTimeout(r, 200));
   }
   assert.deepEqual([...serials], [certs.serial], 'every worker presents the new certificate');
+  assert.equal(await resumedOf(port, client, pki.ca.certPem, 4), 4, 'ticket keys survive the certificate rotation');
 
   const reload = await httpReq({ port: adminPort, path: '/reload', method: 'POST' });
   assert.equal(reload.status, 200);
