@@ -172,9 +172,6 @@ class ServerConn implements BodyFlow, ResponseOwner {
       else this.closeAfter = true;
     });
     socket.on('error', () => socket.destroy());
-    socket.on('drain', () => {
-      // Socket-level drain: the response's own drain hook is registered on demand.
-    });
   }
 
   private afterExecute(r: number | ParseError): void {

@@ -135,14 +135,14 @@ export class UpstreamPool {
     const port = Number(endpoint.slice(colon + 1));
     const connected = (err: Error | null, socket: Socket | null) => {
       if (err || !socket) {
-        this.open--;
+        this.closedOne();
         ex.fail(err ?? new Error(`connect to ${endpoint} failed`));
         this.wakeWaiter();
         return;
       }
       if (this.closed) {
-        this.open--;
         socket.destroy();
+        this.closedOne();
         ex.fail(new PoolClosedError());
         return;
       }
@@ -185,11 +185,16 @@ export class UpstreamPool {
 
   /** @internal A connection is gone (closed, failed or expired). */
   gone(conn: Conn): void {
-    this.open--;
     this.active.delete(conn);
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
+    this.closedOne();
     this.wakeWaiter();
+  }
+
+  /** One connection (open or being opened) fewer; a closing pool resolves when the last one goes. */
+  private closedOne(): void {
+    this.open--;
     if (this.closed && this.open === 0) this.closeWaiter?.();
   }
 
