@@ -69,6 +69,13 @@ class PoolClosedError extends Error {
 }
 
 const CRLF = '\r\n';
+/**
+ * A caller that hangs up leaves its answer owed on the upstream connection. Up to this much of it, for
+ * up to this long, is read and dropped so the connection returns to the pool: closing it instead
+ * would cost a new TLS handshake for the next request (HAProxy's default; nginx's proxy_ignore_client_abort).
+ */
+const ORPHAN_DRAIN_BYTES = 1 << 20;
+const ORPHAN_DRAIN_MS = 5_000;
 const ignore = (): void => undefined;
 
 /**
@@ -84,6 +91,10 @@ export class UpstreamPool {
   private open = 0;
   private next = 0;
   private closed = false;
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
   private sweepTimer: NodeJS.Timeout | null = null;
   private closeWaiter: (() => void) | null = null;
 
@@ -115,6 +126,7 @@ export class UpstreamPool {
 
   /** @internal */
   acquire(ex: Exchange): void {
+    if (this.closed) return ex.fail(new PoolClosedError());
     const conn = this.idle.pop();
     if (conn) return conn.start(ex, true);
     if (this.open < this.o.connections) return this.connect(ex);
@@ -243,7 +255,10 @@ export class UpstreamPool {
 /** One request/response on the pool; the controller the proxy holds. */
 class Exchange implements ExchangeController {
   aborted = false;
+  /** The handler has had its last call (response ended, failed, or the proxy aborted). */
   finished = false;
+  /** The response has been read to its end. */
+  responseDone = false;
   conn: Conn | null = null;
   /** Response headers arrived (final, not 1xx). */
   responding = false;
@@ -276,12 +291,10 @@ class Exchange implements ExchangeController {
   abort(_reason: Error): void {
     if (this.aborted) return;
     this.aborted = true;
-    const wasFinished = this.finished;
     this.finished = true;
-    const conn = this.conn;
-    this.conn = null;
     this.stopBody();
-    if (conn) conn.abandon(this, wasFinished);
+    const conn = this.conn;
+    if (conn) conn.abandon(this);
     else this.pool.unwait(this);
   }
 
@@ -305,6 +318,8 @@ class Conn {
   private reused = false;
   private gotBytes = false;
   private headMethod = false;
+  /** Bytes of an abandoned exchange's answer read and dropped. */
+  private discarded = 0;
   /** The socket's handle when the parser reads it directly (pause = readStop). */
   private readonly handle: StreamHandle | null;
 
@@ -322,19 +337,23 @@ class Conn {
       partial = null;
       const ex = this.ex;
       const status = statusCode ?? 0;
-      if (!ex || ex.finished) return 0;
+      if (!ex) return 0;
       // 1xx (100 Continue, 103 Early Hints) are interim: the final answer follows on the same exchange.
       if (status < 200) return 0;
       ex.responding = true;
-      ex.deadline = 0;
+      // An abandoned exchange keeps its drain deadline.
+      if (!ex.aborted) ex.deadline = 0;
       this.keepAlive = shouldKeepAlive;
-      ex.handler.onResponseStart(ex, status, raw);
+      if (!ex.finished) ex.handler.onResponseStart(ex, status, raw);
       return this.headMethod ? 1 : 0;
     };
     p[kOnHeadersComplete] = onHeadersComplete;
     p[kOnBody] = (chunk: Buffer) => {
       const ex = this.ex;
-      if (ex && !ex.finished) ex.handler.onResponseData(ex, chunk);
+      if (!ex) return;
+      if (!ex.finished) return ex.handler.onResponseData(ex, chunk);
+      this.discarded += chunk.length;
+      if (this.discarded > ORPHAN_DRAIN_BYTES) this.destroy();
     };
     p[kOnMessageComplete] = () => {
       const ex = this.ex;
@@ -374,12 +393,21 @@ class Conn {
     else this.socket.resume();
   }
 
-  /** The proxy aborted the exchange: a connection with a response still owed cannot be reused. */
-  abandon(ex: Exchange, responseComplete: boolean): void {
+  /**
+   * The proxy gave up on the exchange. A half-sent request leaves the connection unusable; an answer
+   * still owed is read and dropped (within bounds) so the connection can serve again.
+   */
+  abandon(ex: Exchange): void {
     if (this.ex !== ex) return;
-    if (responseComplete && ex.requestSent) return;
-    this.ex = null;
-    this.destroy();
+    if (!ex.requestSent || this.pool.isClosed) {
+      ex.conn = null;
+      this.ex = null;
+      this.destroy();
+      return;
+    }
+    const limit = Date.now() + ORPHAN_DRAIN_MS;
+    if (ex.deadline === 0 || ex.deadline > limit) ex.deadline = limit;
+    this.resumeReading();
   }
 
   start(ex: Exchange, reused: boolean): void {
@@ -388,6 +416,7 @@ class Conn {
     ex.conn = this;
     this.reused = reused;
     this.gotBytes = false;
+    this.discarded = 0;
     this.pool.track(this);
     const req = ex.req;
     this.headMethod = req.method === 'HEAD';
@@ -434,7 +463,7 @@ class Conn {
         if (chunked) this.socket.write(`0${CRLF}${CRLF}`, 'latin1');
         ex.requestSent = true;
         // The answer may have come before the body was all sent.
-        if (ex.finished) this.afterExchange();
+        if (ex.responseDone) this.afterExchange();
       },
       error: (err: Error) => {
         if (this.ex !== ex) return;
@@ -451,12 +480,15 @@ class Conn {
 
   checkDeadline(now: number): void {
     const ex = this.ex;
-    if (ex && ex.deadline > 0 && now >= ex.deadline) this.destroy(new UpstreamTimeoutError(ex.req.headersTimeoutMs));
+    if (ex && ex.deadline > 0 && now >= ex.deadline) this.destroy(ex.aborted ? undefined : new UpstreamTimeoutError(ex.req.headersTimeoutMs));
   }
 
   private complete(ex: Exchange): void {
-    ex.finished = true;
-    ex.handler.onResponseEnd(ex);
+    ex.responseDone = true;
+    if (!ex.finished) {
+      ex.finished = true;
+      ex.handler.onResponseEnd(ex);
+    }
     if (ex.requestSent) this.afterExchange();
     // Otherwise the request body is still going out; the connection is settled when it ends.
   }

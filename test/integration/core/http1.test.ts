@@ -273,6 +273,24 @@ test('past upstreamConnections, requests wait for a connection instead of failin
   assert.ok(most <= 2, `at most 2 connections to the app at once (saw ${most})`);
 });
 
+test('a caller that hangs up does not cost the upstream connection: the owed answer is read and dropped', async () => {
+  script = (r) => {
+    const path = r.head.split(' ')[1]!;
+    const send = () => r.sock.write(`HTTP/1.1 200 OK\r\ncontent-length: ${path.length}\r\n\r\n${path}`);
+    if (path === '/slow-gone') setTimeout(send, 200);
+    else send();
+  };
+  const before = received.length;
+  await talk(`GET /slow-gone HTTP/1.1\r\nHost: payments\r\n\r\n`, () => false, 50);
+  await new Promise((r) => setTimeout(r, 400));
+  const r = await talk(`GET /after HTTP/1.1\r\nHost: payments\r\n\r\n`, (t) => t.endsWith('/after'));
+  assert.match(r.text, /^HTTP\/1\.1 200 OK/);
+  const slow = received.slice(before).find((x) => x.head.startsWith('GET /slow-gone '));
+  const after = received.slice(before).find((x) => x.head.startsWith('GET /after '));
+  assert.ok(slow && after);
+  assert.equal(after.sock, slow.sock, 'the next request went out on the connection the abandoned answer came back on');
+});
+
 test('CONNECT and unknown Expect values are refused', async () => {
   const c = await talk(`CONNECT payments:443 HTTP/1.1\r\nHost: payments:443\r\n\r\n`, () => false);
   assert.match(c.text, /^HTTP\/1\.1 400 /);
