@@ -24,7 +24,7 @@ import { ensureCerts, SERVER_ID } from './certs.js';
 import { sample, usage, processTree, memory } from './cpu.js';
 import { runWrk, runHandshakes, type WrkResult } from './loadgen.js';
 import { takeLock, setPidFile, stopLeftovers, startServer, stopServer, isRunning, waitPort, portOpen, stopAll, signalAll } from './procs.js';
-import { buildTopology, defaultCrsDir, launcherNodeFlags, renderUpstream, TOPOLOGY_NAMES, UPSTREAM_PORT, ROUTE_HOST, APP_BODY, type Topology, type ProcSpec } from './topologies.js';
+import { buildTopology, isKnownTopology, defaultCrsDir, launcherNodeFlags, renderUpstream, TOPOLOGY_NAMES, UPSTREAM_PORT, ROUTE_HOST, APP_BODY, type Topology, type ProcSpec } from './topologies.js';
 import { writeReport, type BenchResults, type LoadRow, type HsRow, type TopoStatus } from './report.js';
 import { deleteNatsStreams } from './nats-cleanup.js';
 
@@ -168,7 +168,15 @@ function startProc(spec: ProcSpec, topo: string): number {
     mkdirSync(dir, { recursive: true });
     nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${topo}-${spec.role}.cpuprofile`);
   }
-  return startServer(`${topo}-${spec.role}`, sutCpu, process.execPath, [...nodeArgs, path.join(here, 'mg-run.js'), 'run', '--config', spec.config], logFile, spec.config, procEnv);
+  const entry = spec.build === 'b' ? path.join(bDist(), 'bench', 'mg-run.js') : path.join(here, 'mg-run.js');
+  return startServer(`${topo}-${spec.role}`, sutCpu, process.execPath, [...nodeArgs, entry, 'run', '--config', spec.config], logFile, spec.config, procEnv);
+}
+
+/** The second build of an A/B run: `MG_B_DIST` names its out dir (e.g. a `tsc --outDir dist-b` of another commit). */
+function bDist(): string {
+  const d = env['MG_B_DIST'];
+  if (!d || !existsSync(path.join(d, 'bench', 'mg-run.js'))) throw new Error('a NAME@b topology needs MG_B_DIST=<out dir of the other build> (with bench/mg-run.js in it)');
+  return path.resolve(d);
 }
 
 async function waitReady(spec: ProcSpec, pid: number): Promise<void> {
@@ -356,7 +364,7 @@ async function main(): Promise<void> {
   setPidFile(path.join(runDir, 'pids.json'));
   stopLeftovers(log);
   log(`config ${JSON.stringify(CFG)}`);
-  for (const t of [...CFG.topos, ...CFG.hsTopos]) if (!TOPOLOGY_NAMES.includes(t)) throw new Error(`unknown topology ${t}; known: ${TOPOLOGY_NAMES.join(', ')}`);
+  for (const t of [...CFG.topos, ...CFG.hsTopos]) if (!isKnownTopology(t)) throw new Error(`unknown topology ${t}; known: ${TOPOLOGY_NAMES.join(', ')}`);
   results.meta.versions = {
     nginx: version('/usr/sbin/nginx', ['-v']),
     haproxy: version('/usr/sbin/haproxy', ['-v']),

@@ -33,6 +33,8 @@ export interface ProcSpec {
   env?: Record<string, string>;
   /** meshguard: start without bin/meshguard.js's process flags (as `node bin/meshguard.js` runs), for A/B runs. */
   plainNode?: boolean;
+  /** meshguard: run from the second build (`MG_B_DIST`) instead of this one. */
+  build?: 'b';
 }
 
 export interface Topology {
@@ -383,13 +385,28 @@ export function launcherNodeFlags(env: Record<string, string | undefined>): stri
   return flags;
 }
 
+/** `mg-mtls@b`: the same meshguard topology run from a second build (`MG_B_DIST`), for A/B runs of a change. */
+export const B_SUFFIX = '@b';
+const B_PORT_OFFSET = 1000;
+
+export function isKnownTopology(name: string): boolean {
+  const base = name.endsWith(B_SUFFIX) ? name.slice(0, -B_SUFFIX.length) : name;
+  const d = DEFS[base];
+  return d !== undefined && (base === name || d.runtime === 'node');
+}
+
 export function buildTopology(ctx: RenderContext, name: string): Topology {
-  const d = DEFS[name];
-  if (!d) throw new Error(`unknown topology ${name} (known: ${TOPOLOGY_NAMES.join(', ')})`);
+  const b = name.endsWith(B_SUFFIX);
+  const base = b ? name.slice(0, -B_SUFFIX.length) : name;
+  const d = DEFS[base];
+  if (!d || (b && d.runtime !== 'node')) throw new Error(`unknown topology ${name} (known: ${TOPOLOGY_NAMES.join(', ')}; meshguard ones also as NAME${B_SUFFIX} with MG_B_DIST)`);
   if (!d.build || d.out === undefined) return { name, label: d.label, entry: UPSTREAM_PORT, procs: [], runtime: d.runtime };
+  const out = d.out + (b ? B_PORT_OFFSET : 0);
   // The meshguard inbound's admin listener takes inbound+1, hence the gap of 4 per pair.
-  const inPort = d.out + 1;
-  return { name, label: d.label, entry: d.out, inbound: inPort, procs: d.build(ctx, name, d.out, inPort), runtime: d.runtime, ...(d.hsOnly ? { hsOnly: true } : {}) };
+  const inPort = out + 1;
+  let procs = d.build(ctx, name.replace(B_SUFFIX, '-b'), out, inPort);
+  if (b) procs = procs.map((p) => ({ ...p, build: 'b' as const }));
+  return { name, label: b ? `${d.label} [B]` : d.label, entry: out, inbound: inPort, procs, runtime: d.runtime, ...(d.hsOnly ? { hsOnly: true } : {}) };
 }
 
 export function defaultCrsDir(): string {
