@@ -1,5 +1,5 @@
 import type { Server as NetServer, Socket } from 'node:net';
-import { newParser, HTTPParser, METHODS, isParseError, consumeSocket, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageBegin, kOnMessageComplete, type LlhttpParser, type OnHeadersComplete, type ParseError, type StreamHandle } from './llhttp.js';
+import { newParser, HTTPParser, METHODS, isParseError, consumeSocket, kOnHeaders, kOnHeadersComplete, kOnBody, kOnMessageComplete, type LlhttpParser, type OnHeadersComplete, type ParseError, type StreamHandle } from './llhttp.js';
 import { ProxyRequest, type BodyFlow } from './request.js';
 import { ProxyResponse, type ResponseOwner } from './response.js';
 
@@ -93,10 +93,12 @@ class ServerConn implements BodyFlow, ResponseOwner {
   /** The request whose body the parser is reading now. */
   private parsing: ProxyRequest | null = null;
   private served = 0;
-  /** A message has started arriving (first byte seen) but its headers are not complete. */
+  /** Bytes of a message arrived (while no request was being read) but its head is not complete yet. */
   private headersStart = 0;
-  /** When the message the parser is on started; 0 between messages. */
+  /** When the request whose body the parser is reading started; 0 otherwise. */
   private messageStart = 0;
+  /** A request head completed during the parser's current run over a read. */
+  private headSeen = false;
   private idleSince = Date.now();
   private paused = false;
   private closeAfter = false;
@@ -112,10 +114,8 @@ class ServerConn implements BodyFlow, ResponseOwner {
     readonly socket: Socket,
   ) {
     const p = (this.parser = newParser(HTTPParser.REQUEST, server.o.maxHeaderSize));
-    p[kOnMessageBegin] = () => {
-      this.messageStart = Date.now();
-      this.headersStart = this.messageStart;
-    };
+    // No kOnMessageBegin and, for requests without a body, no kOnMessageComplete: each callback is a
+    // C++-to-JS call per request. When a message starts is read off the reads instead (afterExecute).
     p[kOnHeaders] = (headers: string[], url: string) => {
       this.partialHeaders = this.partialHeaders ? this.partialHeaders.concat(headers) : headers;
       this.partialUrl += url;
@@ -126,6 +126,8 @@ class ServerConn implements BodyFlow, ResponseOwner {
       const target = this.partialUrl + (url ?? '');
       this.partialHeaders = null;
       this.partialUrl = '';
+      this.headSeen = true;
+      const started = this.headersStart;
       this.headersStart = 0;
       const methodName = METHODS[method ?? -1] ?? 'GET';
       let length: number | undefined;
@@ -137,7 +139,11 @@ class ServerConn implements BodyFlow, ResponseOwner {
       }
       const hasBody = chunked || (length !== undefined && length > 0);
       const req = new ProxyRequest(this, socket, methodName, target, `${major}.${minor}`, raw, shouldKeepAlive, chunked ? undefined : length, hasBody);
-      this.parsing = req;
+      if (hasBody) {
+        this.parsing = req;
+        this.messageStart = started !== 0 ? started : Date.now();
+        p[kOnMessageComplete] = this.onMessageComplete;
+      }
       if (upgrade && methodName === 'CONNECT') {
         // A tunnel is not something this proxy offers; the connection cannot be parsed past it.
         this.pendingError = Object.assign(new Error('CONNECT is not supported'), { code: 'HPE_CONNECT', bytesParsed: 0 });
@@ -155,12 +161,6 @@ class ServerConn implements BodyFlow, ResponseOwner {
     p[kOnBody] = (chunk: Buffer) => {
       this.parsing?.pushBody(chunk);
     };
-    p[kOnMessageComplete] = () => {
-      const req = this.parsing;
-      this.parsing = null;
-      this.messageStart = 0;
-      req?.endBody();
-    };
     this.handle = consumeSocket(p, socket, (ret) => this.afterExecute(ret));
     if (this.handle === null) socket.on('data', (chunk: Buffer) => this.afterExecute(this.parser.execute(chunk)));
     // Flowing, so the end of the stream is still reported as 'end' when the parser reads the handle.
@@ -174,10 +174,24 @@ class ServerConn implements BodyFlow, ResponseOwner {
     socket.on('error', () => socket.destroy());
   }
 
+  /** Set only while a request body is being read: the end of a body-less request needs no callback. */
+  private readonly onMessageComplete = (): void => {
+    const req = this.parsing;
+    this.parsing = null;
+    this.messageStart = 0;
+    this.parser[kOnMessageComplete] = undefined;
+    req?.endBody();
+  };
+
   private afterExecute(r: number | ParseError): void {
     if (this.dead) return;
     if (isParseError(r)) return this.parseFailed(r);
-    if (this.pendingError) this.parseFailed(this.pendingError);
+    if (this.pendingError) return this.parseFailed(this.pendingError);
+    // Bytes that completed no request head while none was being read or answered: a message has
+    // started, and the headers timeout runs from now. (Partial bytes of a pipelined request behind an
+    // answered one are covered by the keep-alive timeout instead, which is shorter.)
+    if (!this.headSeen && this.parsing === null && this.active === null && this.headersStart === 0) this.headersStart = Date.now();
+    this.headSeen = false;
   }
 
   private parseFailed(err: ParseError): void {
@@ -269,7 +283,7 @@ class ServerConn implements BodyFlow, ResponseOwner {
     const o = this.server.o;
     if (this.headersStart !== 0 && o.headersTimeoutMs > 0 && now - this.headersStart > o.headersTimeoutMs) return this.timedOut();
     if (this.messageStart !== 0 && this.parsing !== null && o.requestTimeoutMs > 0 && now - this.messageStart > o.requestTimeoutMs) return this.timedOut();
-    if (this.active === null && this.messageStart === 0 && o.keepAliveTimeoutMs > 0 && now - this.idleSince > o.keepAliveTimeoutMs) this.socket.destroy();
+    if (this.active === null && this.headersStart === 0 && this.messageStart === 0 && o.keepAliveTimeoutMs > 0 && now - this.idleSince > o.keepAliveTimeoutMs) this.socket.destroy();
   }
 
   private timedOut(): void {
@@ -282,7 +296,7 @@ class ServerConn implements BodyFlow, ResponseOwner {
 
   closeWhenIdle(): void {
     this.closeAfter = true;
-    if (this.active === null && this.messageStart === 0) this.socket.destroy();
+    if (this.active === null && this.headersStart === 0 && this.messageStart === 0) this.socket.destroy();
     else if (this.activeRes) this.activeRes.shouldKeepAlive = false;
   }
 

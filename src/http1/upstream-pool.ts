@@ -360,12 +360,12 @@ class Conn {
       if (!ex || !ex.responding) return;
       this.complete(ex);
     };
-    p[kOnMessageBegin] = () => {
-      this.gotBytes = true;
-      // An answer with no request outstanding: the connection cannot be trusted for framing any more.
-      if (!this.ex) this.destroy();
-    };
+    // kOnMessageBegin is set only while no request is outstanding (see start/afterExchange): an answer
+    // then is unsolicited, and the connection cannot be trusted for framing any more. During an
+    // exchange the callback would be one more C++-to-JS call per response, for nothing.
+    p[kOnMessageBegin] = this.unsolicited;
     const afterExecute = (r: number | ParseError) => {
+      this.gotBytes = true;
       if (isParseError(r)) this.destroy(new Error(`upstream sent an invalid response: ${r.reason ?? r.code}`));
     };
     this.handle = consumeSocket(p, socket, afterExecute);
@@ -381,6 +381,10 @@ class Conn {
     socket.on('close', () => this.destroy());
     socket.on('drain', () => this.bodyDrain());
   }
+
+  private readonly unsolicited = (): void => {
+    if (!this.ex) this.destroy();
+  };
 
   pauseReading(): void {
     if (this.handle) this.handle.readStop();
@@ -414,6 +418,7 @@ class Conn {
     if (ex.finished) return this.pool.release(this);
     this.ex = ex;
     ex.conn = this;
+    this.parser[kOnMessageBegin] = undefined;
     this.reused = reused;
     this.gotBytes = false;
     this.discarded = 0;
@@ -496,6 +501,7 @@ class Conn {
   private afterExchange(): void {
     const ex = this.ex;
     this.ex = null;
+    this.parser[kOnMessageBegin] = this.unsolicited;
     if (ex) ex.conn = null;
     if (!this.keepAlive || this.dead) return this.destroy();
     this.resumeReading();

@@ -137,7 +137,7 @@ before(async () => {
       identity: ORDERS,
       certificates: { provider: 'files', files: { cert: o.cert, key: o.key, bundle: pki.bundle } },
       outbound: { listen: '127.0.0.1:0', routes: [{ host: 'payments', endpoints: [addr(payments.inboundAddress)], spiffeIds: [PAYMENTS] }] },
-      limits: { upstreamTimeout: '3s' },
+      limits: { upstreamTimeout: '3s', headersTimeout: '1s' },
     })
   ).sidecar;
   port = orders.outboundAddress!.port;
@@ -297,4 +297,58 @@ test('CONNECT and unknown Expect values are refused', async () => {
   assert.ok(c.closed);
   const e = await talk(`POST /x HTTP/1.1\r\nHost: payments\r\nContent-Length: 1\r\nExpect: something-else\r\n\r\nx`, () => false);
   assert.match(e.text, /^HTTP\/1\.1 417 /);
+});
+
+test('an answer the app sends with no request outstanding retires that connection; the next request is not confused by it', async () => {
+  // After its first answer the app starts an unsolicited one and never finishes its head: were the
+  // connection reused, the next real answer would be parsed as the rest of that head.
+  const seen = new WeakSet<Socket>();
+  script = (r) => {
+    r.sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+    if (seen.has(r.sock)) return;
+    seen.add(r.sock);
+    setTimeout(() => r.sock.writable && r.sock.write('HTTP/1.1 200 OK\r\nx-unasked: '), 50);
+  };
+  const before = received.length;
+  const first = await talk(`GET /u1 HTTP/1.1\r\nHost: payments\r\n\r\n`, (t) => t.endsWith('ok'));
+  assert.match(first.text, /^HTTP\/1\.1 200 OK/);
+  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 2; i <= 4; i++) {
+    const r = await talk(`GET /u${i} HTTP/1.1\r\nHost: payments\r\n\r\n`, (t) => t.endsWith('ok') || t.includes('}'));
+    assert.match(r.text, /^HTTP\/1\.1 200 OK[^]*ok$/, `request ${i}: ${r.text}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const socks = received.slice(before).map((x) => x.sock);
+  assert.equal(new Set(socks).size, socks.length, 'every request went out on a connection that had not sent unasked bytes');
+});
+
+test('the headers timeout also covers a later request on a kept-alive connection', async () => {
+  script = (r) => r.sock.write('HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok');
+  const result = await new Promise<{ closedAfter: number; text: string }>((resolve) => {
+    const sock = netConnect(port, '127.0.0.1');
+    let text = '';
+    let dripStart = 0;
+    let drip: NodeJS.Timeout | undefined;
+    sock.on('connect', () => sock.write('GET /first HTTP/1.1\r\nHost: payments\r\n\r\n'));
+    sock.on('data', (c: Buffer) => {
+      text += c.toString('latin1');
+      if (dripStart === 0 && text.endsWith('ok')) {
+        // The first answer is in; the second request's head now arrives a line at a time, never ending.
+        setTimeout(() => {
+          dripStart = Date.now();
+          sock.write('GET /second HTTP/1.1\r\nHost: payments\r\n');
+          drip = setInterval(() => sock.writable && sock.write('x-slow: 1\r\n'), 200);
+        }, 300);
+      }
+    });
+    const timer = setTimeout(() => sock.destroy(), 6000);
+    sock.on('close', () => {
+      clearInterval(drip);
+      clearTimeout(timer);
+      resolve({ closedAfter: dripStart === 0 ? -1 : Date.now() - dripStart, text });
+    });
+    sock.on('error', () => undefined);
+  });
+  assert.ok(result.closedAfter >= 900 && result.closedAfter < 3000, `closed ${result.closedAfter} ms after the second head began`);
+  assert.match(result.text, /HTTP\/1\.1 408 /);
 });
