@@ -67,8 +67,6 @@ function hostOnly(authority: string): string {
   return (colon < 0 ? authority : authority.slice(0, colon)).toLowerCase();
 }
 
-const ignore = (): void => undefined;
-
 function denial(status: number, error: string, reason: string): Denial {
   return { status, error, reason };
 }
@@ -150,9 +148,10 @@ function classify(err: unknown): { status: number; outcome: Outcome; error: stri
 /**
  * One request through one listener: validate and normalize, run the filter chain, forward with
  * streaming and backpressure, pass the response back, log. Both listeners use it; they differ only
- * in how the route is chosen and which identity headers are set.
+ * in how the route is chosen and which identity headers are set. A request no filter has to look at
+ * before it goes upstream (no header filters, no body) takes no promise on its way.
  */
-export async function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res: ProxyResponse): Promise<void> {
+export function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res: ProxyResponse): void {
   const startNs = process.hrtime.bigint();
   const snap = rt.snapshot;
   rt.inflight++;
@@ -175,6 +174,7 @@ export async function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res:
     authority,
     startNs,
   });
+  const t: Turn = { rt, ctx, chain, req, res, snap, pool: null as unknown as UpstreamPool, ended: false };
 
   try {
     if (rt.draining) res.shouldKeepAlive = false;
@@ -185,23 +185,56 @@ export async function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res:
     else if (rt.kind === 'inbound' && peer === null) bad = 'no verified peer identity';
     if (bad !== null) {
       rt.metrics.badRequests.inc({ listener: rt.kind, reason: bad === 'exactly one Host header is required' ? 'host' : 'target' });
-      return finishDenied(rt, ctx, res, snap, 'proxy', denial(400, 'bad_request', bad), 'bad_request', true);
+      finishDenied(rt, ctx, res, snap, 'proxy', denial(400, 'bad_request', bad), 'bad_request', true);
+      return end(t);
     }
 
-    let pool: UpstreamPool;
     if (rt.kind === 'outbound') {
       const entry = snap.routes.get(hostOnly(authority));
-      if (!entry) return finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', `no route for host ${hostOnly(authority)}`), 'not_found', req.hasBody);
+      if (!entry) {
+        finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', `no route for host ${hostOnly(authority)}`), 'not_found', req.hasBody);
+        return end(t);
+      }
       ctx.route = entry.info;
-      pool = entry.dispatcher;
+      t.pool = entry.dispatcher;
     } else {
-      if (!snap.app) return finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', 'no inbound app'), 'not_found', req.hasBody);
+      if (!snap.app) {
+        finishDenied(rt, ctx, res, snap, 'router', denial(404, 'no_route', 'no inbound app'), 'not_found', req.hasBody);
+        return end(t);
+      }
       ctx.route = snap.app.info;
-      pool = snap.app.dispatcher;
+      t.pool = snap.app.dispatcher;
     }
 
+    if (chain.hasRequestHeaders || req.hasBody) return void filterThenForward(t);
+    forward(t, null);
+  } catch (err) {
+    failed(t, err);
+  }
+}
+
+/** What one request's handling carries between its steps. */
+interface Turn {
+  readonly rt: ListenerRuntime;
+  readonly ctx: RequestContext;
+  readonly chain: FilterChain;
+  readonly req: ProxyRequest;
+  readonly res: ProxyResponse;
+  readonly snap: Snapshot;
+  pool: UpstreamPool;
+  /** complete() ran: metrics, filters' onComplete and the access log happen once per request. */
+  ended: boolean;
+}
+
+/** The request-headers and request-body phases of the filters, then the upstream exchange. */
+async function filterThenForward(t: Turn): Promise<void> {
+  const { rt, ctx, chain, req, res, snap } = t;
+  try {
     let decision: Decision | undefined = chain.hasRequestHeaders ? await chain.requestHeaders(ctx) : undefined;
-    if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', req.hasBody);
+    if (decision) {
+      finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', req.hasBody);
+      return end(t);
+    }
 
     let body: BodySource | Buffer | null = null;
     if (req.hasBody) {
@@ -209,7 +242,10 @@ export async function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res:
       if (limit > 0) {
         const { prefix, complete } = await req.readPrefix(limit);
         decision = await chain.requestBody(ctx, prefix, complete);
-        if (decision) return finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !complete);
+        if (decision) {
+          finishDenied(rt, ctx, res, snap, decision.filter.name, decision.denial, 'denied', !complete);
+          return end(t);
+        }
         if (complete) {
           ctx.bytesIn = prefix.length;
           if (chain.requestTaps.length > 0 && prefix.length > 0) chain.requestData(ctx, prefix);
@@ -221,46 +257,62 @@ export async function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res:
         body = new TappedBody(req, ctx, chain, null);
       }
     }
-
-    const headers = upstreamHeaders({
-      rawHeaders: req.rawHeaders,
-      connection: connectionHeader(req.rawHeaders),
-      host: authority,
-      requestId,
-      remoteAddress: ctx.remoteAddress,
-      proto: rt.kind === 'inbound' ? 'https' : 'http',
-      xfcc: peer ? xfccValue(rt.ourId, peer.certSha256, peer.spiffeId) : undefined,
-      // The pool sets the framing (Content-Length or chunked) from the body it is given.
-      contentLength: undefined,
-    });
-
-    ctx.upstream = ctx.route.endpoints[0];
-    ctx.upstreamStartNs = process.hrtime.bigint();
-    const exchange = new Exchange(rt, ctx, chain, req, res, snap);
-    await new Promise<void>((resolve) => {
-      exchange.done = resolve;
-      pool.dispatch(
-        {
-          method: req.method,
-          path: query ? `${ctx.path}?${query}` : ctx.path,
-          headers,
-          body,
-          headersTimeoutMs: snap.upstreamTimeoutMs,
-        },
-        exchange,
-      );
-    });
+    forward(t, body);
   } catch (err) {
+    failed(t, err);
+  }
+}
+
+function forward(t: Turn, body: BodySource | Buffer | null): void {
+  const { rt, ctx, req } = t;
+  const peer = ctx.peer;
+  const headers = upstreamHeaders({
+    rawHeaders: req.rawHeaders,
+    connection: connectionHeader(req.rawHeaders),
+    host: ctx.authority,
+    requestId: ctx.requestId,
+    remoteAddress: ctx.remoteAddress,
+    proto: rt.kind === 'inbound' ? 'https' : 'http',
+    xfcc: peer ? xfccValue(rt.ourId, peer.certSha256, peer.spiffeId) : undefined,
+    // The pool sets the framing (Content-Length or chunked) from the body it is given.
+    contentLength: undefined,
+  });
+
+  ctx.upstream = ctx.route!.endpoints[0];
+  ctx.upstreamStartNs = process.hrtime.bigint();
+  const exchange = new Exchange(t);
+  t.pool.dispatch(
+    {
+      method: req.method,
+      path: ctx.query ? `${ctx.path}?${ctx.query}` : ctx.path,
+      headers,
+      body,
+      headersTimeoutMs: t.snap.upstreamTimeoutMs,
+    },
+    exchange,
+  );
+}
+
+/** An error inside the proxy while handling the request: a 500 if nothing was answered yet, else a cut connection. */
+function failed(t: Turn, err: unknown): void {
+  const { rt, ctx, res } = t;
+  try {
     if (!res.headersSent && !res.destroyed) {
-      rt.log.error({ requestId, err: (err as Error).message }, 'request failed inside the proxy');
-      finishDenied(rt, ctx, res, snap, 'proxy', denial(500, 'internal_error', 'the proxy failed to handle this request'), 'upstream_error', true);
+      rt.log.error({ requestId: ctx.requestId, err: (err as Error).message }, 'request failed inside the proxy');
+      finishDenied(rt, ctx, res, t.snap, 'proxy', denial(500, 'internal_error', 'the proxy failed to handle this request'), 'upstream_error', true);
     } else {
       ctx.outcome = ctx.outcome === 'ok' ? 'client_aborted' : ctx.outcome;
       res.destroy();
     }
   } finally {
-    complete(rt, ctx, chain, snap, res);
+    end(t);
   }
+}
+
+function end(t: Turn): void {
+  if (t.ended) return;
+  t.ended = true;
+  complete(t.rt, t.ctx, t.chain, t.snap, t.res);
 }
 
 /**
@@ -270,7 +322,6 @@ export async function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res:
  * Backpressure: a full caller socket pauses the upstream connection until it drains.
  */
 class Exchange implements ExchangeHandler {
-  done: () => void = ignore;
   private controller: ExchangeController | null = null;
   private held: Buffer | null = null;
   private started = false;
@@ -287,14 +338,21 @@ class Exchange implements ExchangeHandler {
   private raw: string[] = [];
   private headers: IncomingHttpHeaders | null = null;
 
-  constructor(
-    private readonly rt: ListenerRuntime,
-    private readonly ctx: RequestContext,
-    private readonly chain: FilterChain,
-    private readonly req: ProxyRequest,
-    private readonly res: ProxyResponse,
-    private readonly snap: Snapshot,
-  ) {
+  private readonly rt: ListenerRuntime;
+  private readonly ctx: RequestContext;
+  private readonly chain: FilterChain;
+  private readonly req: ProxyRequest;
+  private readonly res: ProxyResponse;
+  private readonly snap: Snapshot;
+
+  constructor(private readonly turn: Turn) {
+    this.rt = turn.rt;
+    this.ctx = turn.ctx;
+    this.chain = turn.chain;
+    this.req = turn.req;
+    this.res = turn.res;
+    this.snap = turn.snap;
+    const res = this.res;
     this.onClose = this.onClose.bind(this);
     this.onDrain = this.onDrain.bind(this);
     res.onClose = this.onClose;
@@ -316,7 +374,7 @@ class Exchange implements ExchangeHandler {
     if (this.finished) return;
     this.finished = true;
     this.res.onClose = null;
-    this.done();
+    end(this.turn);
   }
 
   onRequestStart(controller: ExchangeController): void {

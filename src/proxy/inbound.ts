@@ -28,7 +28,7 @@ export function createInboundServer(rt: ListenerRuntime, tls: TlsState, limits: 
   server.maxConnections = limits.maxConnections;
   // Registered first, so a refused peer never has a byte of HTTP read.
   verifyInboundPeers(server, rt, trustDomain);
-  const http = new Http1Server(http1Options(limits), (req, res) => void handleRequest(rt, req, res));
+  const http = new Http1Server(http1Options(limits), (req, res) => handleRequest(rt, req, res));
   http.onClientError = clientErrorHandler('inbound', rt.metrics, rt.log);
   http.attach(server, 'secureConnection');
   return { server, http };

@@ -9,7 +9,7 @@ import { http1Options, type ProxyListener } from './listener.js';
 export function createOutboundServer(rt: ListenerRuntime, limits: Limits): ProxyListener<Server> {
   const server = createServer();
   server.maxConnections = limits.maxConnections;
-  const http = new Http1Server(http1Options(limits), (req, res) => void handleRequest(rt, req, res));
+  const http = new Http1Server(http1Options(limits), (req, res) => handleRequest(rt, req, res));
   http.onClientError = clientErrorHandler('outbound', rt.metrics, rt.log);
   http.attach(server, 'connection');
   return { server, http };
