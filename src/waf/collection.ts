@@ -1,4 +1,5 @@
 import type { Entry } from './types.js';
+import type { KeyMatcher } from './key-selector.js';
 
 /**
  * A key/value collection (ARGS_GET, REQUEST_HEADERS, TX...). Keys keep their case for reporting
@@ -10,7 +11,11 @@ export class Collection {
   private flat: Entry[] | undefined = [];
 
   add(key: string, value: string): void {
-    const lk = key.toLowerCase();
+    this.addLower(key, key.toLowerCase(), value);
+  }
+
+  /** add() with the key already lower-cased (`lk` must be `key.toLowerCase()`). */
+  addLower(key: string, lk: string, value: string): void {
     const list = this.byKey.get(lk);
     const e = { key, value };
     if (list) list.push(e);
@@ -69,6 +74,30 @@ export class Collection {
       this.byKey.set(lk, copy);
     }
     this.flat = undefined;
+  }
+
+  /**
+   * The entries whose key the selector accepts, in entries() order. A literal selector reads the
+   * lower-case keys the collection already holds (TX has ~100 keys on every request).
+   */
+  select(m: KeyMatcher): readonly Entry[] {
+    const lit = m.literal;
+    let out: Entry[] | undefined;
+    if (lit) {
+      const text = lit.text;
+      for (const [lk, list] of this.byKey) {
+        if (lit.anchored ? !lk.startsWith(text) : !lk.includes(text)) continue;
+        out ??= [];
+        for (const e of list) out.push(e);
+      }
+    } else {
+      for (const e of this.entries()) {
+        if (!m.test(e.key)) continue;
+        out ??= [];
+        out.push(e);
+      }
+    }
+    return out ?? EMPTY;
   }
 
   entries(): readonly Entry[] {

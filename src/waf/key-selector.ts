@@ -4,6 +4,8 @@ import { compileRegex, re2Subject } from './regex.js';
 export interface KeyMatcher {
   readonly source: string;
   test(key: string): boolean;
+  /** For a literal selector: the lower-case text a lower-cased key starts with (anchored) or contains. */
+  readonly literal?: { readonly text: string; readonly anchored: boolean };
 }
 
 const LITERAL = /^[A-Za-z0-9_-]+$/;
@@ -22,9 +24,10 @@ export function compileKeySelector(pattern: string): KeyMatcher {
   else if (p.length >= 2 && p.endsWith('*') && LITERAL.test(p[p.length - 2]!)) p = p.slice(0, -2);
   if (p !== '' && LITERAL.test(p)) {
     const lit = p.toLowerCase();
+    const literal = { text: lit, anchored };
     return anchored
-      ? { source: pattern, test: (k) => k.toLowerCase().startsWith(lit) }
-      : { source: pattern, test: (k) => k.toLowerCase().includes(lit) };
+      ? { source: pattern, literal, test: (k) => k.toLowerCase().startsWith(lit) }
+      : { source: pattern, literal, test: (k) => k.toLowerCase().includes(lit) };
   }
   const re = compileRegex('(?i)' + pattern);
   const memo = new Map<string, boolean>();

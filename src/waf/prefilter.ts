@@ -20,7 +20,40 @@ export interface PrefilterGroup {
   readonly id: number;
   readonly sets: readonly { set: RE2Set; offset: number }[];
   readonly size: number;
+  /** Returned when no pattern hits (read-only, like every scan result). */
+  readonly none: Uint8Array;
+  /** Shared by the rule set's groups: results for short subjects seen before. */
+  readonly memo: ScanMemo;
 }
+
+/**
+ * Scan results of short subjects, by subject then group id. A Set scan is a pure function of
+ * (group, subject), and short subjects repeat across requests (`/`, the same few header values):
+ * a hit is a map lookup instead of an encode plus a native call per Set. Bounded: dropped whole
+ * when full, which costs only rescans.
+ */
+export class ScanMemo {
+  private readonly bySubject = new Map<string, (Uint8Array | undefined)[]>();
+  constructor(private readonly groups: number) {}
+
+  get(subject: string, group: number): Uint8Array | undefined {
+    return this.bySubject.get(subject)?.[group];
+  }
+
+  set(subject: string, group: number, hits: Uint8Array): void {
+    let row = this.bySubject.get(subject);
+    if (!row) {
+      if (this.bySubject.size >= MEMO_SUBJECTS) this.bySubject.clear();
+      row = new Array<Uint8Array | undefined>(this.groups);
+      this.bySubject.set(subject, row);
+    }
+    row[group] = hits;
+  }
+}
+
+/** Longest subject remembered, and how many subjects (a few hundred KB of keys at most). */
+const MEMO_MAX_SUBJECT = 256;
+const MEMO_SUBJECTS = 2048;
 
 export interface PrefilterRef {
   group: PrefilterGroup;
@@ -49,12 +82,13 @@ export function buildPrefilters(rules: readonly Rule[]): number {
   }
   let groupId = 0;
   let grouped = 0;
+  const memo = new ScanMemo(byTkey.size);
   for (const list of byTkey.values()) {
     const patterns = list.map((r) => '(?m)' + pcreSpaceToRe2(r.op!.fn.pattern!));
     const sets: { set: RE2Set; offset: number }[] = [];
     const ok = compileChunks(patterns, 0, patterns.length, sets);
     if (!ok) continue;
-    const group: PrefilterGroup = { id: groupId++, sets, size: patterns.length };
+    const group: PrefilterGroup = { id: groupId++, sets, size: patterns.length, none: new Uint8Array(patterns.length), memo };
     list.forEach((r, index) => { r.prefilter = { group, index }; });
     grouped += list.length;
   }
@@ -76,12 +110,24 @@ function compileChunks(patterns: string[], from: number, to: number, out: { set:
   }
 }
 
-/** Which patterns of the group may match `value` (a byte per pattern). */
+/** Which patterns of the group may match `value` (a byte per pattern). The result must not be changed. */
 export function scanGroup(group: PrefilterGroup, value: string): Uint8Array {
-  const hits = new Uint8Array(group.size);
+  const short = value.length <= MEMO_MAX_SUBJECT;
+  if (short) {
+    const known = group.memo.get(value, group.id);
+    if (known) return known;
+  }
+  let hits: Uint8Array | undefined;
   // encoded once for all the group's Sets (see re2Subject)
   const subject = re2Subject(value);
-  for (const { set, offset } of group.sets) for (const i of set.match(subject)) hits[offset + i] = 1;
+  for (const { set, offset } of group.sets) {
+    const found = set.match(subject);
+    if (found.length === 0) continue;
+    hits ??= new Uint8Array(group.size);
+    for (const i of found) hits[offset + i] = 1;
+  }
+  hits ??= group.none;
+  if (short) group.memo.set(value, group.id, hits);
   return hits;
 }
 

@@ -1,5 +1,5 @@
 import type { RuleSet } from './ruleset.js';
-import { targetName, type Entry, type Phase, type Rule, type TargetValue } from './types.js';
+import { targetName, type Entry, type Phase, type Rule, type Target, type TargetValue } from './types.js';
 import { Collection, type CollectionSnapshot } from './collection.js';
 import { expandMacro } from './macro.js';
 import type { IdRange } from './actions/ctl.js';
@@ -89,6 +89,8 @@ export class Transaction {
   private fromPrefix = false;
   /** Set only on the throwaway transaction that computes the prefix: an impure effect ends it. */
   private buildingPrefix = false;
+  private readonly mv: Collection;
+  private readonly txc: Collection;
 
   constructor(rs: RuleSet, uniqueId: string) {
     this.rs = rs;
@@ -99,6 +101,9 @@ export class Transaction {
       'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT', 'MULTIPART_PART_HEADERS', 'MATCHED_VARS', 'ENV', 'GEO']) {
       this.collections.set(n, new Collection());
     }
+    // looked up per rule (MATCHED_VARS) or per setvar/capture (TX): kept at hand
+    this.mv = this.collections.get('MATCHED_VARS')!;
+    this.txc = this.collections.get('TX')!;
     this.scalars.set('UNIQUE_ID', uniqueId);
     this.scalars.set('HIGHEST_SEVERITY', '255');
   }
@@ -289,7 +294,7 @@ export class Transaction {
   }
 
   setCapture(i: number, value: string): void {
-    this.collection('TX').set(CAPTURE_KEYS[i]!, value);
+    this.txc.set(CAPTURE_KEYS[i]!, value);
   }
 
   ruleEntries(): readonly Entry[] {
@@ -479,11 +484,11 @@ export class Transaction {
       const wide = this.rs.settings.prefilter && link.stableTargets && !link.multiMatch && !link.prefilterExact;
       // a link none of whose values matches ends the rule the same way (MATCHED_VARS cleared)
       if (wide && !link.op.negated && link.op.fn.noneCanMatch !== undefined && this.noneCanMatch(link)) {
-        this.collection('MATCHED_VARS').clear();
+        this.mv.clear();
         return false;
       }
       const values = this.resolveTargets(link);
-      this.collection('MATCHED_VARS').clear();
+      this.mv.clear();
       const maybe = values.length >= 2 && !link.multiMatch && !link.op.negated && this.rs.settings.prefilter ? this.maybeMatching(link, values) : undefined;
       // every value the targets select comes out of the chain unchanged: skip the per-value cache
       const same = wide && values.length > 1 && link.transforms.length > 0 && this.chainUnchanged(link);
@@ -524,12 +529,12 @@ export class Transaction {
 
   /** A folded rule: what evaluating it would leave behind (MATCHED_VAR*), and its outcome. */
   private applyFolded(f: FoldedOutcome): boolean {
-    const mv = this.collection('MATCHED_VARS');
+    const mv = this.mv;
     mv.clear();
-    for (const [name, v] of f.hits) {
+    for (const [name, v, lname] of f.hits) {
       this.matchedVar = v;
       this.matchedVarName = name;
-      mv.add(name, v);
+      mv.addLower(name, lname, v);
     }
     return f.matched;
   }
@@ -542,8 +547,8 @@ export class Transaction {
   private startFromPrefix(): number {
     if (!this.rs.settings.fold || this.buildingPrefix) return 0;
     if (this.removedIds.length || this.removedTags.size || this.removedMsgs.size || this.removedTargets.length) return 0;
-    const tx = this.collection('TX');
-    const mv = this.collection('MATCHED_VARS');
+    const tx = this.txc;
+    const mv = this.mv;
     if (tx.size !== 0 || mv.size !== 0 || this.matches.length || this.allowed !== undefined) return 0;
     const p = prefixFor(this.rs);
     if (!p) return 0;
@@ -564,8 +569,8 @@ export class Transaction {
     this.buildingPrefix = true;
     const items = this.rs.phases[1];
     const markers = this.rs.markers[1];
-    const tx = this.collection('TX');
-    const mv = this.collection('MATCHED_VARS');
+    const tx = this.txc;
+    const mv = this.mv;
     const capture = (resume: number): Prefix => ({
       resume, tx: tx.snapshot(), matchedVars: mv.snapshot(), matchedVar: this.matchedVar, matchedVarName: this.matchedVarName,
     });
@@ -625,8 +630,8 @@ export class Transaction {
   private foldOutcome(rule: Rule): FoldedOutcome | undefined {
     this.currentRule = rule;
     const values = this.resolveTargets(rule);
-    const hits: [string, string][] = [];
-    for (const tv of values) if (this.evalValue(rule, tv)) hits.push([this.matchedVarName!, this.matchedVar!]);
+    const hits: [string, string, string][] = [];
+    for (const tv of values) if (this.evalValue(rule, tv)) hits.push([this.matchedVarName!, this.matchedVar!, this.matchedVarName!.toLowerCase()]);
     if (hits.length && (rule.chain || rule.effects.length || (rule.log ?? this.rs.defaults[rule.phase].log))) return undefined;
     return { matched: hits.length > 0, hits };
   }
@@ -691,7 +696,7 @@ export class Transaction {
       this.matchedVar = v;
       const name = targetName(tv);
       this.matchedVarName = name;
-      this.collection('MATCHED_VARS').add(name, v);
+      this.mv.add(name, v);
     }
     return r;
   }
@@ -712,7 +717,7 @@ export class Transaction {
     let union = this.unionCache.get(key);
     if (!union) {
       const joined = rule.joinSafe ? this.joinedSafe(rule) : this.joinedValues(rule, rex ? rex.joinKey : rule.joinKey);
-      union = joined === undefined ? new Uint8Array(pf.group.size) : scanGroup(pf.group, joined);
+      union = joined === undefined ? pf.group.none : scanGroup(pf.group, joined);
       this.unionCache.set(key, union);
     }
     return union[pf.index] !== 1;
@@ -921,14 +926,22 @@ export class Transaction {
   private prefilterValues(rule: Rule): string[] {
     const out: string[] = [];
     for (const t of rule.ptargets) {
-      const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath)
-        : t.key !== undefined && t.variable.lookup ? t.variable.lookup(this, t.key) : t.variable.entries(this);
+      const entries = this.targetEntries(t);
+      // selected entries (a lookup by key, or a collection's own select) need no key test
+      const test = t.keyRx !== undefined ? !t.variable.select : t.key !== undefined && !t.variable.lookup;
       for (const e of entries) {
-        if (t.keyRx !== undefined ? !t.keyRx.test(e.key) : t.key !== undefined && !t.variable.lookup && e.key.toLowerCase() !== t.key) continue;
+        if (test && (t.keyRx !== undefined ? !t.keyRx.test(e.key) : e.key.toLowerCase() !== t.key)) continue;
         out.push(e.value);
       }
     }
     return out;
+  }
+
+  /** The entries a target reads: those of its key or key selector when the variable can pick them itself. */
+  private targetEntries(t: Target): readonly Entry[] {
+    if (t.xpath !== undefined) return this.xmlEntries(t.xpath);
+    if (t.keyRx !== undefined) return t.variable.select ? t.variable.select(this, t.keyRx) : t.variable.entries(this);
+    return t.key !== undefined && t.variable.lookup ? t.variable.lookup(this, t.key) : t.variable.entries(this);
   }
 
   /** Every (name, value) the rule's targets select, after its exclusions and run-time removals. */
@@ -943,13 +956,13 @@ export class Transaction {
     if (cacheKey !== undefined) this.targetsCache.set(cacheKey, out);
     for (const t of rule.targets) {
       const vname = t.variable.name;
-      const entries = t.xpath !== undefined ? this.xmlEntries(t.xpath)
-        : t.key !== undefined && t.variable.lookup ? t.variable.lookup(this, t.key) : t.variable.entries(this);
+      const entries = this.targetEntries(t);
+      const test = t.keyRx !== undefined ? !t.variable.select : t.key !== undefined && !t.variable.lookup;
       const ex = rule.exclusions.get(vname);
       const rex = runtimeEx?.get(vname);
       let count = 0;
       for (const e of entries) {
-        if (t.keyRx !== undefined ? !t.keyRx.test(e.key) : t.key !== undefined && !t.variable.lookup && e.key.toLowerCase() !== t.key) continue;
+        if (test && (t.keyRx !== undefined ? !t.keyRx.test(e.key) : e.key.toLowerCase() !== t.key)) continue;
         if (ex && excluded(ex, e.key)) continue;
         if (rex && rex.some((k) => k === '' || k === e.key.toLowerCase())) continue;
         count++;

@@ -19,6 +19,8 @@ export interface VariableDef {
   entries(tx: Transaction): readonly Entry[];
   /** Entries under one lower-case key, without scanning (plain collections). */
   lookup?(tx: Transaction, lkey: string): readonly Entry[];
+  /** Entries whose key a `/regex/` selector accepts, without testing each key again (plain collections). */
+  select?(tx: Transaction, m: KeyMatcher): readonly Entry[];
 }
 
 export interface Entry {
@@ -175,7 +177,8 @@ export interface Rule {
 /** A folded rule's outcome: whether it matches, and the (name, value) pairs it matched. */
 export interface FoldedOutcome {
   matched: boolean;
-  hits: [string, string][];
+  /** (MATCHED_VAR_NAME, MATCHED_VAR, the name lower-cased as MATCHED_VARS keys it) */
+  hits: [string, string, string][];
 }
 
 export interface DefaultActions {

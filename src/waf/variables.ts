@@ -20,7 +20,13 @@ function collection(name: string, get: (tx: Transaction) => readonly Entry[], lo
 
 /** A stored collection: keyed targets (`REQUEST_HEADERS:Host`) are a map lookup. */
 function stored(name: string): VariableDef {
-  return collection(name, (tx) => tx.collection(name).entries(), (tx, k) => tx.collection(name).get(k));
+  return {
+    name,
+    collection: true,
+    entries: (tx) => tx.collection(name).entries(),
+    lookup: (tx, k) => tx.collection(name).get(k),
+    select: (tx, m) => tx.collection(name).select(m),
+  };
 }
 
 /** The keys of a collection, as values (ARGS_NAMES...). */

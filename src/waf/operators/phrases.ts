@@ -4,6 +4,7 @@ import type { OperatorFn } from '../types.js';
 import { UserInputError } from '../../errors.js';
 import type { OperatorCompileContext } from './types.js';
 import { lazyRegex, re2Subject } from '../regex.js';
+import { recall, remember, applyCaptures } from './regex-memo.js';
 
 function escapeLiteral(s: string): string {
   let out = '';
@@ -26,11 +27,26 @@ export function phraseMatcher(phrases: string[]): OperatorFn {
   const source = '(?i)(?:' + uniq.map(escapeLiteral).join('|') + ')';
   const get = lazyRegex(source);
   const fn: OperatorFn = (tx, value, capture) => {
+    const known = recall(fn, value);
+    if (known !== undefined && (!capture || known !== true)) {
+      if (typeof known === 'boolean') return known;
+      if (capture) applyCaptures(tx, known);
+      return true;
+    }
     const re = get();
-    if (!capture) return re.test(re2Subject(value));
+    if (!capture) {
+      const r = re.test(re2Subject(value));
+      remember(fn, value, r);
+      return r;
+    }
     const m = re.exec(value);
-    if (!m) return false;
-    tx.setCapture(0, m[0]);
+    if (!m) {
+      remember(fn, value, false);
+      return false;
+    }
+    const caps = [m[0]];
+    remember(fn, value, caps);
+    applyCaptures(tx, caps);
     return true;
   };
   fn.pattern = source;

@@ -3,6 +3,7 @@ import type { OperatorFn } from '../types.js';
 import { compileRegex, lazyRegex, pcreSpaceToRe2, re2Subject } from '../regex.js';
 import { compileMacro } from '../macro.js';
 import { withMacros } from './with-macros.js';
+import { recall, remember, applyCaptures } from './regex-memo.js';
 
 export const rx: OperatorDef = {
   name: 'rx',
@@ -13,11 +14,27 @@ export const rx: OperatorDef = {
       const eager = atLoad ? undefined : compileRegex(p);
       const get = eager ? () => eager : lazyRegex(pcreSpaceToRe2(p));
       const fn: OperatorFn = (tx, value, capture) => {
+        const known = recall(fn, value);
+        if (known !== undefined && (!capture || known !== true)) {
+          if (typeof known === 'boolean') return known;
+          if (capture) applyCaptures(tx, known);
+          return true;
+        }
         const re = get();
-        if (!capture) return re.test(re2Subject(value));
+        if (!capture) {
+          const r = re.test(re2Subject(value));
+          remember(fn, value, r);
+          return r;
+        }
         const m = re.exec(value);
-        if (!m) return false;
-        for (let i = 0; i < 10 && i < m.length; i++) tx.setCapture(i, m[i] ?? '');
+        if (!m) {
+          remember(fn, value, false);
+          return false;
+        }
+        const caps: string[] = [];
+        for (let i = 0; i < 10 && i < m.length; i++) caps.push(m[i] ?? '');
+        remember(fn, value, caps);
+        applyCaptures(tx, caps);
         return true;
       };
       fn.pattern = p;

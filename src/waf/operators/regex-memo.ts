@@ -1,0 +1,41 @@
+import type { Transaction } from '../transaction.js';
+
+/**
+ * What a regex operator answered for a short value: no match, a match, or a match with the captures
+ * it set (TX:0..). A constant regex is a pure function of the value, and short values repeat across
+ * requests (methods, protocols, header names, `Accept: *\/*`): a remembered answer is a map lookup
+ * instead of an encode and a native call. Shared by every regex operator, keyed by value and then by
+ * the operator, and bounded in entries: dropped whole when full, which costs only recomputation.
+ */
+export type RegexOutcome = boolean | readonly string[];
+
+const MAX_INPUT = 256;
+const MAX_ENTRIES = 32768;
+
+const byValue = new Map<string, Map<object, RegexOutcome>>();
+let entries = 0;
+
+export function recall(op: object, value: string): RegexOutcome | undefined {
+  if (value.length > MAX_INPUT) return undefined;
+  return byValue.get(value)?.get(op);
+}
+
+export function remember(op: object, value: string, outcome: RegexOutcome): void {
+  if (value.length > MAX_INPUT) return;
+  if (entries >= MAX_ENTRIES) {
+    byValue.clear();
+    entries = 0;
+  }
+  let row = byValue.get(value);
+  if (!row) {
+    row = new Map();
+    byValue.set(value, row);
+  }
+  if (!row.has(op)) entries++;
+  row.set(op, outcome);
+}
+
+/** Sets TX:0.. as the regex did for this match. */
+export function applyCaptures(tx: Transaction, caps: readonly string[]): void {
+  for (let i = 0; i < caps.length; i++) tx.setCapture(i, caps[i]!);
+}

@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import RE2 from 're2';
+import { RuleSetBuilder } from '../../../src/waf/ruleset.js';
+import { scanGroup } from '../../../src/waf/prefilter.js';
+import { Collection } from '../../../src/waf/collection.js';
+import { compileKeySelector } from '../../../src/waf/key-selector.js';
+import { OPERATORS } from '../../../src/waf/operators/index.js';
+import { pcreSpaceToRe2 } from '../../../src/waf/regex.js';
+import type { Rule } from '../../../src/waf/types.js';
+import { engineFrom, run } from './helpers.js';
+
+let seed = 11;
+const rnd = (n: number): number => {
+  seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+  return (seed >>> 8) % n;
+};
+const pieces = ['a', 'b', 'x', '/', '\n', ' ', 'select', 'union', '<script', 'foo', '=', "'", '\xe9', '\x00', 'BAR'];
+const randomValue = (max: number): string => {
+  let s = '';
+  for (let i = rnd(max); i > 0; i--) s += pieces[rnd(pieces.length)];
+  return s;
+};
+
+test('Set scans of remembered subjects answer as a fresh scan does (random subjects, each scanned twice)', () => {
+  const b = new RuleSetBuilder();
+  b.addText([
+    'SecRule ARGS "@rx (?i)union\\s+select" "id:1,phase:2,pass"',
+    'SecRule ARGS "@rx <script" "id:2,phase:2,pass"',
+    'SecRule ARGS "@rx ^foo$" "id:3,phase:2,pass"',
+    'SecRule ARGS "@pm bar xyz" "id:4,phase:2,pass"',
+    'SecRule ARGS "@rx \\x00" "id:5,phase:2,pass"',
+  ].join('\n'), 't.conf');
+  const rs = b.build();
+  const rules = rs.rules.filter((r): r is Rule & Required<Pick<Rule, 'prefilter'>> => r.prefilter !== undefined);
+  assert.equal(rules.length, 5);
+  const group = rules[0]!.prefilter.group;
+  assert.ok(rules.every((r) => r.prefilter.group === group), 'one group');
+  const alone = rules.map((r) => new RE2('(?m)' + pcreSpaceToRe2(r.op!.fn.pattern!), 's'));
+  for (let round = 0; round < 2000; round++) {
+    const v = round % 50 === 0 ? 'x'.repeat(300) + randomValue(8) : randomValue(10);
+    for (let twice = 0; twice < 2; twice++) {
+      const hits = scanGroup(group, v);
+      rules.forEach((r, i) => assert.equal(hits[r.prefilter.index] === 1, alone[i]!.test(v), `${r.op!.fn.pattern} on ${JSON.stringify(v)} (scan ${twice + 1})`));
+    }
+  }
+});
+
+test('regex operators remember short values: the answer and the captures are the same the second time', () => {
+  const rx = OPERATORS.get('rx')!.compile('^(a+)(b*)c', { where: { file: 't', line: 1 }, dir: '.' });
+  const e = engineFrom('SecRuleEngine On');
+  const caps = (value: string, capture: boolean): [boolean, string[]] => {
+    const tx = e.newTransaction('t');
+    const r = rx(tx, value, capture);
+    return [r, ['0', '1', '2', '3'].map((k) => tx.getVar('TX', k) ?? '-')];
+  };
+  for (const v of ['aabbc', 'ac', 'bc', 'aaa', 'abcabc']) {
+    const want = /^(a+)(b*)c/.exec(v);
+    // a plain test first, then two capturing calls: the remembered "match" must still yield captures
+    assert.equal(caps(v, false)[0], want !== null, v);
+    for (let i = 0; i < 2; i++) {
+      const [r, got] = caps(v, true);
+      assert.equal(r, want !== null, v);
+      assert.deepEqual(got, want ? [want[0], want[1], want[2], '-'] : ['-', '-', '-', '-'], `${v} call ${i + 1}`);
+    }
+    assert.equal(caps(v, false)[0], want !== null, v);
+  }
+});
+
+test('the same rule on the same request gives the same matches, MATCHED_VAR and captures on every request', () => {
+  const e = engineFrom([
+    'SecRuleEngine On',
+    'SecRule REQUEST_HEADERS:User-Agent "@rx ^(\\w+)/(\\d+)" "id:10,phase:1,pass,capture,log,msg:\'ua %{tx.1} %{tx.2}\',setvar:tx.ua=%{tx.1}"',
+    'SecRule ARGS "@pm evil" "id:11,phase:2,pass,capture,log,msg:\'pm %{tx.0}\'"',
+    'SecRule ARGS "@rx (?i)union\\s+select" "id:12,phase:2,deny,status:403,log"',
+  ].join('\n'));
+  const req = { uri: '/?q=EVILthing&x=1', headers: [['Host', 'h'], ['User-Agent', 'curl/8']] as [string, string][] };
+  const first = run(e, req);
+  for (let i = 0; i < 3; i++) {
+    const tx = run(e, req);
+    assert.deepEqual(tx.matches.map((m) => [m.id, m.msg, m.matchedVar, m.matchedVarName]), first.matches.map((m) => [m.id, m.msg, m.matchedVar, m.matchedVarName]));
+    assert.equal(tx.getVar('TX', 'ua'), 'curl');
+  }
+  assert.deepEqual(first.matches.map((m) => m.msg), ['ua curl 8', 'pm EVIL']);
+  assert.equal(run(e, { uri: '/?q=1+UNION+select+2' }).interruption?.ruleId, 12);
+});
+
+test('Collection.select: a literal selector picks what testing every key picks, in the same order', () => {
+  const c = new Collection();
+  const keys = ['header_name_920450_host', 'Header_Name_920450_X', 'other', 'x_header_name_920450_', 'HEADER_NAME_920450_host', 'multipart_headers_content_types_a', 'MULTIPART_HEADERS_CONTENT_TYPES_', 'zz'];
+  keys.forEach((k, i) => c.add(k, String(i)));
+  c.set('other', 'changed');
+  for (const p of ['^header_name_920450_', 'header_name_920450_', 'MULTIPART_HEADERS_CONTENT_TYPES_*', '^HEADER_.*', '^he[a]der', 'o.her', '^zz$']) {
+    const m = compileKeySelector(p);
+    assert.deepEqual(c.select(m), c.entries().filter((e) => m.test(e.key)), p);
+  }
+  assert.ok(compileKeySelector('^header_name_920450_').literal, 'literal selectors take the lower-case path');
+});
