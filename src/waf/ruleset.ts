@@ -11,6 +11,7 @@ import { compileRegex } from './regex.js';
 import { compileKeySelector } from './key-selector.js';
 import { parseIdRanges } from './actions/ctl.js';
 import { buildPrefilters } from './prefilter.js';
+import { KeyIds } from './phase-cache.js';
 import type { DefaultActions, KeyFilter, Phase, Rule, Target, Where } from './types.js';
 
 /** A phase's program: rules in file order, with SecMarkers as jump targets for skipAfter. */
@@ -63,6 +64,8 @@ export interface RuleSet {
   rules: Rule[];
   byId: Map<number, Rule>;
   componentSignatures: string[];
+  /** How many distinct keys the per-phase caches use (see phase-cache.ts). */
+  cacheSlots: number;
 }
 
 /** Directives we accept and ignore: they configure logging/storage the sidecar does not have. */
@@ -158,9 +161,17 @@ export class RuleSetBuilder {
       l.stageKeys = [tail, ...l.tprefixes.map((p) => p + tail)];
       l.narrowKey = l.tkey + '#' + l.targetSig;
     }
+    // One id space for every key of the phase caches: equal strings share a slot, as they shared a map entry
+    const keyIds = new KeyIds();
+    for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) {
+      l.stageIds = l.stageKeys.map((k) => keyIds.of(k));
+      l.joinId = keyIds.of(l.joinKey);
+      l.unionId = keyIds.of(l.unionKey);
+      l.selId = keyIds.of(l.targetSig);
+    }
     const byId = new Map<number, Rule>();
     for (const r of this.rules) byId.set(r.id, r);
-    return { phases, markers, defaults: this.defaults, settings: this.settings, rules: this.rules, byId, componentSignatures: this.signatures };
+    return { phases, markers, defaults: this.defaults, settings: this.settings, rules: this.rules, byId, componentSignatures: this.signatures, cacheSlots: keyIds.size };
   }
 
   private directive(d: RawDirective, dir: string): void {
@@ -451,7 +462,7 @@ export function newRule(where: Where): Rule {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', ptargets: [], joinSafe: false, tprefixes: [], stageKeys: [], narrowKey: '', writes: [],
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', ptargets: [], joinSafe: false, tprefixes: [], stageKeys: [], narrowKey: '', stageIds: [], joinId: 0, unionId: 0, selId: 0, writes: [],
   };
 }
 

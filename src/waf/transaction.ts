@@ -12,6 +12,7 @@ import { scanGroup, narrowerFor, narrowValues } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
 import { readsOnlyTx, pureEffects, txWrites, foldable } from './fold.js';
 import type { FoldedOutcome } from './types.js';
+import { PhaseCache, SlotStore, type SharedSlots } from './phase-cache.js';
 
 interface RuntimeEx {
   ex: Map<string, string[]>;
@@ -19,6 +20,27 @@ interface RuntimeEx {
   narrowKey: string;
   joinKey: string;
   unionKey: string;
+}
+
+/** The per-phase caches of a rule set's transactions (see phase-cache.ts). */
+interface Caches {
+  store: SlotStore;
+  targets: SharedSlots<TargetValue[]>;
+  union: SharedSlots<Uint8Array>;
+  joined: SharedSlots<string | undefined>;
+  stage: SharedSlots<string[]>;
+}
+
+const cachesByRuleSet = new WeakMap<RuleSet, Caches>();
+
+function cachesFor(rs: RuleSet): Caches {
+  let c = cachesByRuleSet.get(rs);
+  if (!c) {
+    const store = new SlotStore(rs.cacheSlots);
+    c = { store, targets: store.slots(), union: store.slots(), joined: store.slots(), stage: store.slots() };
+    cachesByRuleSet.set(rs, c);
+  }
+  return c;
 }
 
 /** One rule match as it goes to the log (and the access/audit record). */
@@ -91,6 +113,11 @@ export class Transaction {
   private buildingPrefix = false;
   private readonly mv: Collection;
   private readonly txc: Collection;
+  private readonly store: SlotStore;
+  private readonly targetsCache: PhaseCache<TargetValue[]>;
+  private readonly unionCache: PhaseCache<Uint8Array>;
+  private readonly joinedCache: PhaseCache<string | undefined>;
+  private readonly stageCache: PhaseCache<string[]>;
 
   constructor(rs: RuleSet, uniqueId: string) {
     this.rs = rs;
@@ -104,6 +131,12 @@ export class Transaction {
     // looked up per rule (MATCHED_VARS) or per setvar/capture (TX): kept at hand
     this.mv = this.collections.get('MATCHED_VARS')!;
     this.txc = this.collections.get('TX')!;
+    const c = cachesFor(rs);
+    this.store = c.store;
+    this.targetsCache = new PhaseCache(c.targets);
+    this.unionCache = new PhaseCache(c.union);
+    this.joinedCache = new PhaseCache(c.joined);
+    this.stageCache = new PhaseCache(c.stage);
     this.scalars.set('UNIQUE_ID', uniqueId);
     this.scalars.set('HIGHEST_SEVERITY', '255');
   }
@@ -392,9 +425,9 @@ export class Transaction {
   }
 
   /** What the rule's values depend on: its targets, plus run-time removals when there are some. */
-  private selectionKey(rule: Rule): string {
+  private selectionKey(rule: Rule): number | string {
     const rex = this.ruleRuntimeEx(rule);
-    return rex ? rex.selKey : rule.targetSig;
+    return rex ? rex.selKey : rule.selId;
   }
 
   private isRemoved(rule: Rule): boolean {
@@ -409,11 +442,8 @@ export class Transaction {
   private runPhase(phase: Phase, always = false): Interruption | undefined {
     if (this.phasesDone >= phase) return this.interruption;
     this.phasesDone = phase;
-    this.targetsCache.clear();
-    this.unionCache.clear();
-    this.joinedCache.clear();
+    this.beginCaches();
     this.narrowCache.clear();
-    this.stageCache.clear();
     if (this.ruleEngine === 'off') return undefined;
     if (this.interruption && !always) return this.interruption;
     if (this.allowed === 'all' && phase !== 5) return undefined;
@@ -567,6 +597,7 @@ export class Transaction {
    */
   buildPrefix(): Prefix | null {
     this.buildingPrefix = true;
+    this.beginCaches();
     const items = this.rs.phases[1];
     const markers = this.rs.markers[1];
     const tx = this.txc;
@@ -701,8 +732,14 @@ export class Transaction {
     return r;
   }
 
-  private readonly targetsCache = new Map<string, TargetValue[]>();
-  private readonly unionCache = new Map<string, Uint8Array>();
+  /** A new generation for the per-phase caches: what an earlier phase (or transaction) left is not seen. */
+  private beginCaches(): void {
+    const gen = this.store.next();
+    this.targetsCache.begin(gen);
+    this.unionCache.begin(gen);
+    this.joinedCache.begin(gen);
+    this.stageCache.begin(gen);
+  }
 
   /**
    * True when the prefilter proves the rule's first link matches none of its values: the Set
@@ -713,17 +750,16 @@ export class Transaction {
     const pf = rule.prefilter;
     if (pf === undefined || rule.op!.negated || !rule.stableTargets) return false;
     const rex = rule.prefilterExact ? this.ruleRuntimeEx(rule) : null;
-    const key = rex ? rex.unionKey : rule.unionKey;
+    const key = rex ? rex.unionKey : rule.unionId;
     let union = this.unionCache.get(key);
     if (!union) {
-      const joined = rule.joinSafe ? this.joinedSafe(rule) : this.joinedValues(rule, rex ? rex.joinKey : rule.joinKey);
+      const joined = rule.joinSafe ? this.joinedSafe(rule) : this.joinedValues(rule, rex ? rex.joinKey : rule.joinId);
       union = joined === undefined ? pf.group.none : scanGroup(pf.group, joined);
       this.unionCache.set(key, union);
     }
     return union[pf.index] !== 1;
   }
 
-  private readonly joinedCache = new Map<string, string | undefined>();
 
   /**
    * For join-safe chains: the raw values joined once per target set, then each transformation
@@ -731,7 +767,7 @@ export class Transaction {
    * chain cached. The keys equal joinedValues' keys: by join-safety the strings are the same.
    */
   private joinedSafe(rule: Rule): string | undefined {
-    const keys = rule.stageKeys;
+    const keys = rule.stageIds;
     const tail = keys[0]!;
     let raw: string | undefined;
     if (this.joinedCache.has(tail)) {
@@ -757,7 +793,7 @@ export class Transaction {
     for (let i = start; i < n; i++) {
       const t = rule.transforms[i]!;
       // a conditionally safe step that is not safe on this string: per-value path for the rest
-      if (t.joinSafe !== true && !t.joinSafeFor!(v)) return this.joinedValues(rule, rule.joinKey);
+      if (t.joinSafe !== true && !t.joinSafeFor!(v)) return this.joinedValues(rule, rule.joinId);
       v = t.fn(v);
       this.joinedCache.set(keys[i + 1]!, v);
     }
@@ -765,7 +801,7 @@ export class Transaction {
   }
 
   /** The rule's transformed values joined by \n (shared by every group with the same chain and targets). */
-  private joinedValues(rule: Rule, key: string): string | undefined {
+  private joinedValues(rule: Rule, key: number | string): string | undefined {
     if (this.joinedCache.has(key)) return this.joinedCache.get(key);
     if (!rule.prefilterExact) {
       const joined = this.joinedStages(rule);
@@ -793,7 +829,6 @@ export class Transaction {
   }
 
 
-  private readonly stageCache = new Map<string, string[]>();
 
   /**
    * The prefilter values after the first k transformations of the rule's chain, one array per
@@ -801,7 +836,7 @@ export class Transaction {
    * costs one transformation call, without a per-value cache lookup.
    */
   private stageList(rule: Rule, k: number): string[] {
-    const key = rule.stageKeys[k]!;
+    const key = rule.stageIds[k]!;
     let list = this.stageCache.get(key);
     if (list) return list;
     if (k === 0) {
@@ -830,7 +865,7 @@ export class Transaction {
   private unchangedByStep(rule: Rule, k: number, prev: readonly string[]): boolean {
     const t = rule.transforms[k - 1]!;
     const pj = this.stageJoined(rule, k - 1, prev);
-    const key = rule.stageKeys[k]!;
+    const key = rule.stageIds[k]!;
     let tj = this.joinedCache.get(key);
     if (tj === undefined) {
       if (t.joinSafe !== true && !t.joinSafeFor?.(pj)) return false;
@@ -842,7 +877,7 @@ export class Transaction {
 
   /** The stage's values joined by \n, shared with joinedSafe (by join-safety the strings agree). */
   private stageJoined(rule: Rule, k: number, list: readonly string[]): string {
-    const key = rule.stageKeys[k]!;
+    const key = rule.stageIds[k]!;
     let j = this.joinedCache.get(key);
     if (j === undefined) {
       j = list.join('\n');

@@ -155,6 +155,11 @@ export interface Rule {
    */
   stageKeys: string[];
   narrowKey: string;
+  /** The same keys (and targetSig) as small integers: slots of the rule set's phase caches. */
+  stageIds: number[];
+  joinId: number;
+  unionId: number;
+  selId: number;
   /** Every transformation is joinSafe (and no multiMatch): the prefilter transforms the joined values. */
   joinSafe: boolean;
   /** The selected values do not change within a phase (no TX, MATCHED_*, ...): they may be cached. */

@@ -8,6 +8,7 @@ import { compileKeySelector } from '../../../src/waf/key-selector.js';
 import { OPERATORS } from '../../../src/waf/operators/index.js';
 import { pcreSpaceToRe2 } from '../../../src/waf/regex.js';
 import type { Rule } from '../../../src/waf/types.js';
+import { PhaseCache, SlotStore } from '../../../src/waf/phase-cache.js';
 import { engineFrom, run } from './helpers.js';
 
 let seed = 11;
@@ -95,4 +96,52 @@ test('Collection.select: a literal selector picks what testing every key picks, 
     assert.deepEqual(c.select(m), c.entries().filter((e) => m.test(e.key)), p);
   }
   assert.ok(compileKeySelector('^header_name_920450_').literal, 'literal selectors take the lower-case path');
+});
+
+test('phase caches: a slot written in one generation is a miss in every other, and before the first', () => {
+  const store = new SlotStore(4);
+  const slots = store.slots<string | undefined>();
+  const a = new PhaseCache(slots);
+  const b = new PhaseCache(slots);
+  assert.equal(a.has(0), false, 'no generation yet');
+  a.begin(store.next());
+  b.begin(store.next());
+  a.set(0, 'a0');
+  a.set(1, undefined);
+  a.set('runtime-key', 'ar');
+  assert.equal(a.get(0), 'a0');
+  assert.equal(a.has(1), true, 'an undefined value is a hit');
+  assert.equal(b.has(0), false);
+  assert.equal(b.get('runtime-key'), undefined);
+  b.set(0, 'b0');
+  assert.equal(a.has(0), false, 'overwritten by another generation: a miss, never the other value');
+  a.begin(store.next());
+  assert.equal(a.has(1), false);
+  assert.equal(a.get('runtime-key'), undefined, 'run-time keys are dropped with the phase');
+});
+
+test('transactions of one rule set interleaved phase by phase get the results they get alone', () => {
+  const e = engineFrom([
+    'SecRuleEngine On',
+    'SecRule REQUEST_HEADERS|ARGS "@rx (?i)union\\s+select" "id:20,phase:1,pass,log,t:urlDecodeUni,t:lowercase"',
+    'SecRule REQUEST_HEADERS|ARGS "@rx <script" "id:21,phase:2,pass,log,t:urlDecodeUni,t:htmlEntityDecode"',
+    'SecRule ARGS "@rx ^x+$" "id:22,phase:2,pass,log"',
+  ].join('\n'));
+  const reqs = [
+    { uri: '/?a=1+UNION+SELECT+2', headers: [['Host', 'h']] as [string, string][] },
+    { uri: '/?b=%3Cscript%3E', headers: [['Host', 'h'], ['X-A', 'xxx']] as [string, string][] },
+    { uri: '/?c=xxxx', headers: [['Host', 'h']] as [string, string][] },
+  ];
+  const alone = reqs.map((r) => run(e, r).matches.map((m) => `${m.id}:${m.matchedVarName}`));
+  const txs = reqs.map((r) => {
+    const tx = e.newTransaction('t');
+    tx.setConnection('127.0.0.1', 1);
+    tx.setRequest({ method: 'GET', uri: r.uri, protocol: 'HTTP/1.1' }, r.headers);
+    return tx;
+  });
+  for (const tx of txs) tx.phaseRequestHeaders();
+  for (const tx of [...txs].reverse()) tx.phaseRequestBody(undefined);
+  for (const tx of txs) tx.phaseLogging();
+  assert.deepEqual(txs.map((tx) => tx.matches.map((m) => `${m.id}:${m.matchedVarName}`)), alone);
+  assert.deepEqual(alone, [['20:ARGS:a'], ['21:ARGS:b'], ['22:ARGS:c']]);
 });
