@@ -11,7 +11,7 @@
  *
  * Knobs (environment): DURATION REPS CONNS TOPOS HS_TOPOS HS_MODES HS_TIME HS_LOOPS WARMUP
  * WARMUP_NATIVE WARMUP_NODE PIN LOADGEN_CPU SUT_CPU QUIET_PCT QUIET_MAX FOREIGN_MAX RETRIES BUDGET
- * MAX_TOTAL CPU_PROF CRS NATS_URL OUT_DIR (see docs/bench.md).
+ * MAX_TOTAL CPU_PROF CRS NATS_URL OUT_DIR MG_B_DIST MG_NODE_FLAGS (see docs/bench.md).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, appendFileSync, rmSync, statSync, readdirSync } from 'node:fs';
@@ -163,6 +163,8 @@ function startProc(spec: ProcSpec, topo: string): number {
   if (spec.kind === 'haproxy') return startServer(`${topo}-${spec.role}`, sutCpu, '/usr/sbin/haproxy', ['-db', '-f', spec.config], logFile, spec.config);
   const procEnv = { ...process.env, ...spec.env };
   const nodeArgs: string[] = spec.plainNode ? [] : launcherNodeFlags(procEnv);
+  // Experiments (e.g. --trace-gc, a V8 heap flag): extra node flags for every meshguard sidecar, reported in the summary's run log.
+  if (env['MG_NODE_FLAGS']) nodeArgs.push(...env['MG_NODE_FLAGS'].split(/\s+/).filter(Boolean));
   if (CFG.cpuProf) {
     const dir = path.resolve(CFG.cpuProf === '1' ? path.join(outDir, 'profiles') : CFG.cpuProf);
     mkdirSync(dir, { recursive: true });

@@ -14,16 +14,33 @@ const CRLF = '\r\n';
 /** Small bodies go out in one write with the head; larger ones are corked together with it. */
 const COPY_LIMIT = 16_384;
 
+/** Header names (lower-cased) a response must not pass on. */
+export interface HeaderDrop {
+  has(lowerName: string): boolean;
+}
+
 let dateSecond = 0;
-let dateValue = '';
-function httpDate(): string {
+let dateHeader = '';
+/** The whole `date:` line, made once a second. */
+function dateLine(): string {
   const now = Date.now();
   const s = Math.floor(now / 1000);
   if (s !== dateSecond) {
     dateSecond = s;
-    dateValue = new Date(now).toUTCString();
+    dateHeader = `date: ${new Date(now).toUTCString()}${CRLF}`;
   }
-  return dateValue;
+  return dateHeader;
+}
+
+const statusLines = new Map<number, string>();
+function statusLine(status: number): string {
+  let line = statusLines.get(status);
+  if (line === undefined) {
+    line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}${CRLF}`;
+    // Statuses are 3-digit numbers the parser or the proxy produced; the map stays small.
+    if (statusLines.size < 1000) statusLines.set(status, line);
+  }
+  return line;
 }
 
 function validHeader(name: string, value: string): boolean {
@@ -82,19 +99,24 @@ export class ProxyResponse {
     this.writeHeadRaw(status, flat);
   }
 
-  /** The head from a flat [name, value, ...] list (an upstream answer's headers, hop-by-hop ones already out). */
-  writeHeadRaw(status: number, headers: readonly string[]): void {
+  /**
+   * The head from a flat [name, value, ...] list (an upstream answer's headers). `drop` names the
+   * headers (lower-cased) that must not reach the caller, and `extraName`/`extraValue` one header
+   * added at the end: one pass over the list, no filtered copy of it.
+   */
+  writeHeadRaw(status: number, headers: readonly string[], drop?: HeaderDrop | null, extraName?: string, extraValue?: string): void {
     if (this.headersSent) throw new Error('response headers already sent');
     this.statusCode = status;
     this.headersSent = true;
     this.noBody = this.req.method === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200);
-    let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}${CRLF}`;
+    let head = statusLine(status);
     let hasLength = false;
     let hasDate = false;
     for (let i = 0; i < headers.length; i += 2) {
       const name = headers[i]!;
       const v = headers[i + 1]!;
       const lower = name.toLowerCase();
+      if (drop && drop.has(lower)) continue;
       if (lower === 'connection') {
         // The proxy's own answers ask for the close this way; the framing below then says so.
         if (v.toLowerCase().includes('close')) this.shouldKeepAlive = false;
@@ -105,7 +127,8 @@ export class ProxyResponse {
       else if (lower === 'date') hasDate = true;
       if (validHeader(name, v)) head += `${name}: ${v}${CRLF}`;
     }
-    if (!hasDate) head += `date: ${httpDate()}${CRLF}`;
+    if (extraName !== undefined && extraValue !== undefined && validHeader(extraName, extraValue)) head += `${extraName}: ${extraValue}${CRLF}`;
+    if (!hasDate) head += dateLine();
     if (!hasLength && !this.noBody) {
       if (this.req.httpVersion === '1.1') {
         this.chunked = true;

@@ -138,7 +138,7 @@ class ServerConn implements BodyFlow, ResponseOwner {
         else if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') chunked = true;
       }
       const hasBody = chunked || (length !== undefined && length > 0);
-      const req = new ProxyRequest(this, socket, methodName, target, `${major}.${minor}`, raw, shouldKeepAlive, chunked ? undefined : length, hasBody);
+      const req = new ProxyRequest(this, socket, methodName, target, major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`, raw, shouldKeepAlive, chunked ? undefined : length, hasBody);
       if (hasBody) {
         this.parsing = req;
         this.messageStart = started !== 0 ? started : Date.now();

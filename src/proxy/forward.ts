@@ -12,7 +12,7 @@ import type { Denial } from './filter.js';
 import { answer } from './answer.js';
 import { normalizePath, splitTarget } from './normalize.js';
 import { requestIdFrom } from './request-id.js';
-import { upstreamHeaders, downstreamHeaders, downstreamRawHeaders, xfccValue } from './headers.js';
+import { upstreamHeaders, downstreamHeaders, downstreamDrop, xfccValue } from './headers.js';
 import { headersObject } from '../http1/llhttp.js';
 import { UpstreamIdentityError } from './connector.js';
 import type { AccessLog } from './access-log.js';
@@ -37,6 +37,7 @@ export interface ListenerRuntime {
   /** Per-status counters and the duration histogram bound to this listener once, not looked up per request. */
   byStatus?: Map<number, { inc(): void }>;
   durationObs?: { observe(v: number): void };
+  xfccByPeer?: WeakMap<PeerIdentity, string>;
 }
 
 function countRequest(rt: ListenerRuntime, status: number, seconds: number): void {
@@ -213,6 +214,17 @@ export function handleRequest(rt: ListenerRuntime, req: ProxyRequest, res: Proxy
   }
 }
 
+/** The XFCC value depends only on the verified peer, whose identity object its connections share. */
+function xfccFor(rt: ListenerRuntime, peer: PeerIdentity): string {
+  const cache = (rt.xfccByPeer ??= new WeakMap());
+  let v = cache.get(peer);
+  if (v === undefined) {
+    v = xfccValue(rt.ourId, peer.certSha256, peer.spiffeId);
+    cache.set(peer, v);
+  }
+  return v;
+}
+
 /** What one request's handling carries between its steps. */
 interface Turn {
   readonly rt: ListenerRuntime;
@@ -273,7 +285,7 @@ function forward(t: Turn, body: BodySource | Buffer | null): void {
     requestId: ctx.requestId,
     remoteAddress: ctx.remoteAddress,
     proto: rt.kind === 'inbound' ? 'https' : 'http',
-    xfcc: peer ? xfccValue(rt.ourId, peer.certSha256, peer.spiffeId) : undefined,
+    xfcc: peer ? xfccFor(rt, peer) : undefined,
     // The pool sets the framing (Content-Length or chunked) from the body it is given.
     contentLength: undefined,
   });
@@ -407,7 +419,7 @@ class Exchange implements ExchangeHandler {
     this.started = true;
     this.ctx.status = this.status;
     if (this.headers !== null) this.res.writeHead(this.status, downstreamHeaders(this.headers, this.ctx.requestId));
-    else this.res.writeHeadRaw(this.status, downstreamRawHeaders(this.raw, this.ctx.requestId));
+    else this.res.writeHeadRaw(this.status, this.raw, downstreamDrop(this.raw), 'x-meshguard-request-id', this.ctx.requestId);
   }
 
   private deny(controller: ExchangeController, decision: Decision): void {

@@ -81,24 +81,24 @@ export function downstreamHeaders(headers: IncomingHttpHeaders, requestId: strin
   return out;
 }
 
-/** The same for a flat [name, value, ...] list as the upstream sent it (names in their own case). */
-export function downstreamRawHeaders(raw: readonly string[], requestId: string): string[] {
+/** What never goes back to the caller: hop-by-hop headers and the sidecar's own request id (set fresh). */
+const DROP_DOWNSTREAM = new Set([...HOP_BY_HOP, 'x-meshguard-request-id']);
+
+/**
+ * The response headers (lower-cased names) not to pass back from a flat [name, value, ...] list as the
+ * upstream sent it: hop-by-hop ones and those its Connection header lists. Shared unless the list
+ * names some.
+ */
+export function downstreamDrop(raw: readonly string[]): ReadonlySet<string> {
   let listed: Set<string> | null = null;
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i]!;
     if (n.length === 10 && n.toLowerCase() === 'connection') {
       const more = connectionListed(raw[i + 1]);
-      if (more) for (const m of more) (listed ??= new Set()).add(m);
+      if (more) for (const m of more) (listed ??= new Set(DROP_DOWNSTREAM)).add(m);
     }
   }
-  const out: string[] = [];
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (HOP_BY_HOP.has(name) || name === 'x-meshguard-request-id' || (listed !== null && listed.has(name))) continue;
-    out.push(raw[i]!, raw[i + 1]!);
-  }
-  out.push('x-meshguard-request-id', requestId);
-  return out;
+  return listed ?? DROP_DOWNSTREAM;
 }
 
 /** Envoy's XFCC element for the verified caller: By=<us>;Hash=<sha256 of peer DER>;URI=<peer id>. */
