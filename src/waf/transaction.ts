@@ -846,6 +846,9 @@ export class Transaction {
       const t = rule.transforms[k - 1]!;
       if (prev.length > 1 && t.length !== undefined && this.unchangedByStep(rule, k, prev)) {
         list = prev;
+      } else if (prev.length > 1 && t.unchangedOn !== undefined && t.unchangedOn(this.stageJoined(rule, k - 1, prev), prev.length)) {
+        // a step that is not join-safe, but whose "changes nothing" shows on the joined values
+        list = prev;
       } else {
         const fn = t.fn;
         list = new Array<string>(prev.length);
@@ -880,7 +883,12 @@ export class Transaction {
     const key = rule.stageIds[k]!;
     let j = this.joinedCache.get(key);
     if (j === undefined) {
-      j = list.join('\n');
+      // stages a chain left unchanged are one array: joined once, whichever key asks
+      j = joinedLists.get(list);
+      if (j === undefined) {
+        j = list.join('\n');
+        joinedLists.set(list, j);
+      }
       this.joinedCache.set(key, j);
     }
     return j;
@@ -1043,6 +1051,9 @@ export class Transaction {
     });
   }
 }
+
+/** A stage array's values joined by \n (stage arrays are never changed once cached). */
+const joinedLists = new WeakMap<readonly string[], string>();
 
 /** Thrown while building the prefix when a rule's effects could read or change more than TX. */
 const IMPURE = new Error('impure effect');
