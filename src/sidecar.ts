@@ -178,6 +178,7 @@ export class Sidecar {
       log: this.log,
       accessLog: new AccessLog(this.log),
       metrics: this.core,
+      tally: this.core.tally(kind),
       snapshot: this.current,
       inflight: 0,
       draining: false,

@@ -6,6 +6,7 @@ import { UpstreamTimeoutError, ConnectTimeoutError, type UpstreamPool, type Exch
 import type { Logger } from '../log.js';
 import type { Snapshot } from '../snapshot.js';
 import type { CoreMetrics } from '../admin/core-metrics.js';
+import type { RequestTally } from '../admin/request-tally.js';
 import { RequestContext, type ListenerKind, type PeerIdentity, type Outcome } from './context.js';
 import type { FilterChain, Decision } from './chain.js';
 import type { Denial } from './filter.js';
@@ -34,22 +35,9 @@ export interface ListenerRuntime {
   draining: boolean;
   /** Resolves waiters when inflight drops to 0 during a drain. */
   onIdle: (() => void) | null;
-  /** Per-status counters and the duration histogram bound to this listener once, not looked up per request. */
-  byStatus?: Map<number, { inc(): void }>;
-  durationObs?: { observe(v: number): void };
+  /** Request count and duration of this listener, handed to prom-client when metrics are read. */
+  readonly tally: RequestTally;
   xfccByPeer?: WeakMap<PeerIdentity, string>;
-}
-
-function countRequest(rt: ListenerRuntime, status: number, seconds: number): void {
-  let byStatus = rt.byStatus;
-  if (!byStatus) byStatus = rt.byStatus = new Map();
-  let c = byStatus.get(status);
-  if (!c) {
-    c = rt.metrics.requests.labels({ listener: rt.kind, status: String(status) });
-    byStatus.set(status, c);
-  }
-  c.inc();
-  (rt.durationObs ??= rt.metrics.duration.labels({ listener: rt.kind })).observe(seconds);
 }
 
 function hostCount(raw: string[]): number {
@@ -532,7 +520,7 @@ function finishDenied(rt: ListenerRuntime, ctx: RequestContext, res: ProxyRespon
 function complete(rt: ListenerRuntime, ctx: RequestContext, chain: FilterChain, snap: Snapshot, res: ProxyResponse): void {
   ctx.endNs = process.hrtime.bigint();
   if (ctx.status === 0) ctx.status = res.statusCode;
-  countRequest(rt, ctx.status, Number(ctx.endNs - ctx.startNs) / 1e9);
+  rt.tally.record(ctx.status, Number(ctx.endNs - ctx.startNs) / 1e9);
   if (!chain.empty) chain.completed(ctx, (filter, err) => rt.log.error({ filter, err: (err as Error).message }, 'filter onComplete failed'));
   if (snap.accessLog && rt.accessLog.enabled) rt.accessLog.write(ctx);
   rt.inflight--;
