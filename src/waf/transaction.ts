@@ -10,6 +10,7 @@ import { utf8FromBin } from './bytes.js';
 import { VARIABLES } from './variables.js';
 import { scanGroup, narrowerFor, narrowValues } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
+import { recall, remember, REMEMBER_MAX_INPUT } from './operators/regex-memo.js';
 import { readsOnlyTx, pureEffects, txWrites, foldable } from './fold.js';
 import type { FoldedOutcome } from './types.js';
 import { PhaseCache, SlotStore, type SharedSlots } from './phase-cache.js';
@@ -674,10 +675,23 @@ export class Transaction {
    * the joined transformed values (see narrowValues). Values it rules out would fail the operator
    * anyway, so skipping them changes nothing but the number of regex calls.
    */
+  private allRemembered(rule: Rule, values: readonly TargetValue[]): boolean {
+    const fn = rule.op!.fn;
+    // a chain that changes none of the values needs no call per value (as in maybeMatching)
+    const same = rule.transforms.length === 0 || (rule.stableTargets && !rule.prefilterExact && this.chainUnchanged(rule));
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!.value;
+      if (recall(fn, same ? v : this.transform(rule, v)) === undefined) return false;
+    }
+    return true;
+  }
+
   private maybeMatching(rule: Rule, values: readonly TargetValue[]): Uint8Array | undefined {
     const nw = narrowerFor(rule.op!.fn);
     // one search costs about one regex call; with the `\n` separator it may take three
     if (!nw || values.length < (nw.sep === '\n' ? NARROW_MIN : 2)) return undefined;
+    // values whose answer the operator remembers cost a lookup each: narrowing would cost more
+    if (this.allRemembered(rule, values)) return undefined;
     const sep = nw.sep;
     let key = rule.stableTargets ? this.ruleRuntimeEx(rule)?.narrowKey ?? rule.narrowKey : undefined;
     if (key !== undefined && sep !== '\n') key += sep;
@@ -695,7 +709,18 @@ export class Transaction {
       j = { joined, starts };
       if (key !== undefined) this.narrowCache.set(key, j);
     }
-    return narrowValues(nw.re, j.joined, j.starts);
+    const maybe = narrowValues(nw.re, j.joined, j.starts);
+    // a value narrowing rules out does not match (it reports every value the pattern matches):
+    // remembered, so the same values next time take the lookups (separators are one character)
+    const fn = rule.op!.fn;
+    const n = j.starts.length;
+    for (let i = 0; i < n; i++) {
+      if (maybe[i] !== 0) continue;
+      const from = j.starts[i]!;
+      const to = i + 1 < n ? j.starts[i + 1]! - 1 : j.joined.length;
+      if (to - from <= REMEMBER_MAX_INPUT) remember(fn, j.joined.slice(from, to), false);
+    }
+    return maybe;
   }
 
   private maybeLog(rule: Rule): void {

@@ -9,7 +9,9 @@ import type { Transaction } from '../transaction.js';
  */
 export type RegexOutcome = boolean | readonly string[];
 
-const MAX_INPUT = 256;
+/** Longest value remembered. */
+export const REMEMBER_MAX_INPUT = 256;
+const MAX_INPUT = REMEMBER_MAX_INPUT;
 const MAX_ENTRIES = 32768;
 
 const byValue = new Map<string, Map<object, RegexOutcome>>();

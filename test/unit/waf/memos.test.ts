@@ -9,6 +9,7 @@ import { OPERATORS } from '../../../src/waf/operators/index.js';
 import { pcreSpaceToRe2 } from '../../../src/waf/regex.js';
 import type { Rule } from '../../../src/waf/types.js';
 import { PhaseCache, SlotStore } from '../../../src/waf/phase-cache.js';
+import { recall } from '../../../src/waf/operators/regex-memo.js';
 import { engineFrom, run } from './helpers.js';
 
 let seed = 11;
@@ -144,4 +145,22 @@ test('transactions of one rule set interleaved phase by phase get the results th
   for (const tx of txs) tx.phaseLogging();
   assert.deepEqual(txs.map((tx) => tx.matches.map((m) => `${m.id}:${m.matchedVarName}`)), alone);
   assert.deepEqual(alone, [['20:ARGS:a'], ['21:ARGS:b'], ['22:ARGS:c']]);
+});
+
+test('narrowing: values it rules out are remembered as not matching, and the next request with them takes the lookups', () => {
+  // ten header values, a pattern matching one of them: narrowing rules out nine
+  const e = engineFrom([
+    'SecRuleEngine On',
+    'SecRule REQUEST_HEADERS "@rx evil\\d" "id:30,phase:1,pass,log,t:lowercase"',
+  ].join('\n'));
+  const headers: [string, string][] = [['Host', 'h']];
+  for (let i = 0; i < 9; i++) headers.push([`X-H${i}`, i === 4 ? 'an EVIL7 value' : `benign ${i}`]);
+  const rx = e.ruleSet.byId.get(30)!.op!.fn;
+  assert.equal(recall(rx, 'benign 0'), undefined);
+  for (let i = 0; i < 3; i++) {
+    const tx = run(e, { headers });
+    assert.deepEqual(tx.matches.map((m) => [m.id, m.matchedVarName, m.matchedVar]), [[30, 'REQUEST_HEADERS:X-H4', 'an evil7 value']], `request ${i + 1}`);
+  }
+  assert.equal(recall(rx, 'benign 0'), false);
+  assert.equal(recall(rx, 'an evil7 value'), true);
 });
