@@ -9,7 +9,9 @@ import type { Rule } from './types.js';
  * chain (the same transformed value goes through all of them); each group's patterns are compiled
  * into one or more RE2.Sets. A value is scanned once per group, and only the rules whose pattern the
  * Set reports are run individually (a Set gives no captures, so it can only say "cannot match").
- * Groups are split when a Set exceeds RE2's memory budget.
+ * Groups are split when a Set exceeds RE2's memory budget. A group's Sets are compiled on its first
+ * scan: at CRS PL1 the groups of paranoia levels 2-4 are never scanned (skipAfter jumps over them),
+ * nor are a benign request's unused ones, and all the groups' programs take ~14 MB of native memory.
  *
  * Patterns go into the Sets in multi-line mode, so a group can scan all the values of a target list
  * at once, joined by `\n`: `^`/`$` then also match at each join and `\n` is a non-word byte for
@@ -18,7 +20,10 @@ import type { Rule } from './types.js';
  */
 export interface PrefilterGroup {
   readonly id: number;
-  readonly sets: readonly { set: RE2Set; offset: number }[];
+  /** The patterns as they enter the Sets. */
+  readonly patterns: readonly string[];
+  /** Compiled on the first scan (groupSets). */
+  sets: readonly PrefilterSet[] | undefined;
   readonly size: number;
   /** Returned when no pattern hits (read-only, like every scan result). */
   readonly none: Uint8Array;
@@ -55,6 +60,13 @@ export class ScanMemo {
 const MEMO_MAX_SUBJECT = 256;
 const MEMO_SUBJECTS = 2048;
 
+/** `size` patterns from `offset`; `set` is null when RE2 takes none of them as a Set (each is then a possible match). */
+interface PrefilterSet {
+  set: RE2Set | null;
+  offset: number;
+  size: number;
+}
+
 export interface PrefilterRef {
   group: PrefilterGroup;
   index: number;
@@ -84,29 +96,42 @@ export function buildPrefilters(rules: readonly Rule[]): number {
   let grouped = 0;
   const memo = new ScanMemo(byTkey.size);
   for (const list of byTkey.values()) {
+    // Each pattern compiled as its rule's own regex at load, so a Set refusing one (RE2's memory
+    // budget) can only happen at the first scan, where it counts as a possible match.
     const patterns = list.map((r) => '(?m)' + pcreSpaceToRe2(r.op!.fn.pattern!));
-    const sets: { set: RE2Set; offset: number }[] = [];
-    const ok = compileChunks(patterns, 0, patterns.length, sets);
-    if (!ok) continue;
-    const group: PrefilterGroup = { id: groupId++, sets, size: patterns.length, none: new Uint8Array(patterns.length), memo };
+    const group: PrefilterGroup = { id: groupId++, patterns, sets: undefined, size: patterns.length, none: new Uint8Array(patterns.length), memo };
     list.forEach((r, index) => { r.prefilter = { group, index }; });
     grouped += list.length;
   }
   return grouped;
 }
 
-function compileChunks(patterns: string[], from: number, to: number, out: { set: RE2Set; offset: number }[]): boolean {
+/** The group's Sets, compiled now if this is its first scan. */
+export function groupSets(group: PrefilterGroup): readonly PrefilterSet[] {
+  if (group.sets) return group.sets;
+  const out: PrefilterSet[] = [];
+  compileChunks(group.patterns, 0, group.size, out);
+  group.sets = out;
+  return out;
+}
+
+function compileChunks(patterns: readonly string[], from: number, to: number, out: PrefilterSet[]): void {
   if (to - from > MAX_PER_SET) {
     const mid = from + Math.ceil((to - from) / 2);
-    return compileChunks(patterns, from, mid, out) && compileChunks(patterns, mid, to, out);
+    compileChunks(patterns, from, mid, out);
+    compileChunks(patterns, mid, to, out);
+    return;
   }
   try {
-    out.push({ set: new RE2.Set(patterns.slice(from, to), 's'), offset: from });
-    return true;
+    out.push({ set: new RE2.Set(patterns.slice(from, to), 's'), offset: from, size: to - from });
   } catch {
-    if (to - from <= 1) return false;
+    if (to - from <= 1) {
+      out.push({ set: null, offset: from, size: 1 });
+      return;
+    }
     const mid = from + Math.ceil((to - from) / 2);
-    return compileChunks(patterns, from, mid, out) && compileChunks(patterns, mid, to, out);
+    compileChunks(patterns, from, mid, out);
+    compileChunks(patterns, mid, to, out);
   }
 }
 
@@ -120,7 +145,12 @@ export function scanGroup(group: PrefilterGroup, value: string): Uint8Array {
   let hits: Uint8Array | undefined;
   // encoded once for all the group's Sets (see re2Subject)
   const subject = re2Subject(value);
-  for (const { set, offset } of group.sets) {
+  for (const { set, offset, size } of group.sets ?? groupSets(group)) {
+    if (!set) {
+      hits ??= new Uint8Array(group.size);
+      hits.fill(1, offset, offset + size);
+      continue;
+    }
     const found = set.match(subject);
     if (found.length === 0) continue;
     hits ??= new Uint8Array(group.size);
