@@ -11,7 +11,7 @@
  *
  * Knobs (environment): DURATION REPS CONNS TOPOS HS_TOPOS HS_MODES HS_TIME HS_LOOPS WARMUP
  * WARMUP_NATIVE WARMUP_NODE PIN LOADGEN_CPU SUT_CPU QUIET_PCT QUIET_MAX FOREIGN_MAX RETRIES BUDGET
- * MAX_TOTAL CPU_PROF CRS NATS_URL OUT_DIR MG_B_DIST MG_NODE_FLAGS (see docs/bench.md).
+ * MAX_TOTAL CPU_PROF CRS NATS_URL OUT_DIR MG_B_DIST MG_NODE_FLAGS MG_B_NODE_FLAGS (see docs/bench.md).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, appendFileSync, rmSync, statSync, readdirSync } from 'node:fs';
@@ -165,6 +165,8 @@ function startProc(spec: ProcSpec, topo: string): number {
   const nodeArgs: string[] = spec.plainNode ? [] : launcherNodeFlags(procEnv);
   // Experiments (e.g. --trace-gc, a V8 heap flag): extra node flags for every meshguard sidecar, reported in the summary's run log.
   if (env['MG_NODE_FLAGS']) nodeArgs.push(...env['MG_NODE_FLAGS'].split(/\s+/).filter(Boolean));
+  // ...and for the NAME@b pairs only, to compare a flag side by side.
+  if (spec.build === 'b' && env['MG_B_NODE_FLAGS']) nodeArgs.push(...env['MG_B_NODE_FLAGS'].split(/\s+/).filter(Boolean));
   if (CFG.cpuProf) {
     const dir = path.resolve(CFG.cpuProf === '1' ? path.join(outDir, 'profiles') : CFG.cpuProf);
     mkdirSync(dir, { recursive: true });
@@ -176,8 +178,9 @@ function startProc(spec: ProcSpec, topo: string): number {
 
 /** The second build of an A/B run: `MG_B_DIST` names its out dir (e.g. a `tsc --outDir dist-b` of another commit). */
 function bDist(): string {
-  const d = env['MG_B_DIST'];
-  if (!d || !existsSync(path.join(d, 'bench', 'mg-run.js'))) throw new Error('a NAME@b topology needs MG_B_DIST=<out dir of the other build> (with bench/mg-run.js in it)');
+  // Without a second build, NAME@b is this build again (with MG_B_NODE_FLAGS, a flag A/B).
+  const d = env['MG_B_DIST'] || path.dirname(here);
+  if (!existsSync(path.join(d, 'bench', 'mg-run.js'))) throw new Error(`MG_B_DIST=${d}: no bench/mg-run.js there (it names the out dir of the other build)`);
   return path.resolve(d);
 }
 
