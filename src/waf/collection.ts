@@ -109,6 +109,18 @@ export class Collection {
   }
 }
 
+const collectionIndexes = new Map<string, number>();
+
+/** A small integer per collection name, for Transaction.collectionAt (names are a load-time set). */
+export function collectionIndex(name: string): number {
+  let i = collectionIndexes.get(name);
+  if (i === undefined) {
+    i = collectionIndexes.size;
+    collectionIndexes.set(name, i);
+  }
+  return i;
+}
+
 export type CollectionSnapshot = readonly (readonly [string, readonly Entry[]])[];
 
 const EMPTY: readonly Entry[] = [];

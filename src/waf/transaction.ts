@@ -1,6 +1,6 @@
 import type { RuleSet } from './ruleset.js';
 import { targetName, type Entry, type Phase, type Rule, type Target, type TargetValue } from './types.js';
-import { Collection, type CollectionSnapshot } from './collection.js';
+import { Collection, collectionIndex, type CollectionSnapshot } from './collection.js';
 import { expandMacro } from './macro.js';
 import type { IdRange } from './actions/ctl.js';
 import type { RawTarget } from './seclang/variables-parser.js';
@@ -75,8 +75,13 @@ export interface RequestLine {
 
 /** Below this many values a rule's regex runs on each value directly. */
 const NARROW_MIN = 8;
+/** Up to this many values, remembered answers (a lookup each) are cheaper than narrowing. */
+const REMEMBERED_MAX = 24;
 
 const CAPTURE_KEYS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+
+const ARGS_GET = collectionIndex('ARGS_GET');
+const ARGS_POST = collectionIndex('ARGS_POST');
 
 /**
  * One HTTP exchange through the rule engine. Feed it the request line and headers, run phase 1,
@@ -299,6 +304,21 @@ export class Transaction {
     return c;
   }
 
+  private readonly byIndex: (Collection | undefined)[] = [];
+
+  /**
+   * collection(name) for a name the caller turned into an index once (collectionIndex): an array
+   * read instead of a map lookup; the variables read collections ~200 times per request.
+   */
+  collectionAt(index: number, name: string): Collection {
+    let c = this.byIndex[index];
+    if (c === undefined) {
+      c = this.collection(name);
+      this.byIndex[index] = c;
+    }
+    return c;
+  }
+
   ensureCollection(name: string): void {
     this.collection(name);
   }
@@ -307,8 +327,8 @@ export class Transaction {
   private argsSizes = [-1, -1];
 
   args(): readonly Entry[] {
-    const g = this.collection('ARGS_GET').entries();
-    const p = this.collection('ARGS_POST').entries();
+    const g = this.collectionAt(ARGS_GET, 'ARGS_GET').entries();
+    const p = this.collectionAt(ARGS_POST, 'ARGS_POST').entries();
     if (this.argsCache && this.argsSizes[0] === g.length && this.argsSizes[1] === p.length) return this.argsCache;
     this.argsCache = g.length === 0 ? [...p] : p.length === 0 ? [...g] : [...g, ...p];
     this.argsSizes = [g.length, p.length];
@@ -690,8 +710,9 @@ export class Transaction {
     const nw = narrowerFor(rule.op!.fn);
     // one search costs about one regex call; with the `\n` separator it may take three
     if (!nw || values.length < (nw.sep === '\n' ? NARROW_MIN : 2)) return undefined;
-    // values whose answer the operator remembers cost a lookup each: narrowing would cost more
-    if (this.allRemembered(rule, values)) return undefined;
+    // values whose answer the operator remembers cost a lookup each: for a few, narrowing costs more
+    const few = values.length <= REMEMBERED_MAX;
+    if (few && this.allRemembered(rule, values)) return undefined;
     const sep = nw.sep;
     let key = rule.stableTargets ? this.ruleRuntimeEx(rule)?.narrowKey ?? rule.narrowKey : undefined;
     if (key !== undefined && sep !== '\n') key += sep;
@@ -713,7 +734,7 @@ export class Transaction {
     // a value narrowing rules out does not match (it reports every value the pattern matches):
     // remembered, so the same values next time take the lookups (separators are one character)
     const fn = rule.op!.fn;
-    const n = j.starts.length;
+    const n = few ? j.starts.length : 0;
     for (let i = 0; i < n; i++) {
       if (maybe[i] !== 0) continue;
       const from = j.starts[i]!;
@@ -871,13 +892,22 @@ export class Transaction {
       const t = rule.transforms[k - 1]!;
       if (prev.length > 1 && t.length !== undefined && this.unchangedByStep(rule, k, prev)) {
         list = prev;
-      } else if (prev.length > 1 && t.unchangedOn !== undefined && t.unchangedOn(this.stageJoined(rule, k - 1, prev), prev.length)) {
-        // a step that is not join-safe, but whose "changes nothing" shows on the joined values
+      } else if (prev.length > 1 && t.unchangedOn !== undefined && this.unchangedOnJoined(rule, k, prev.length)) {
         list = prev;
       } else {
+        // a step that changes no value leaves the stage the previous array, as the shortcuts
+        // above do: later stages, chainUnchanged and the joins go on sharing it
         const fn = t.fn;
-        list = new Array<string>(prev.length);
-        for (let i = 0; i < prev.length; i++) list[i] = fn(prev[i]!);
+        let out: string[] | undefined;
+        for (let i = 0; i < prev.length; i++) {
+          const v = fn(prev[i]!);
+          if (out === undefined) {
+            if (v === prev[i]) continue;
+            out = prev.slice(0, i);
+          }
+          out.push(v);
+        }
+        list = out ?? prev;
       }
     }
     this.stageCache.set(key, list);
@@ -903,16 +933,27 @@ export class Transaction {
     return tj === pj;
   }
 
+  /**
+   * A step that is not join-safe, but whose "changes nothing" shows on the joined values: asked
+   * only when the previous stage is joined already (joining it for this would cost more than a
+   * call per value).
+   */
+  private unchangedOnJoined(rule: Rule, k: number, count: number): boolean {
+    const pj = this.joinedCache.get(rule.stageIds[k - 1]!);
+    return pj !== undefined && rule.transforms[k - 1]!.unchangedOn!(pj, count);
+  }
+
   /** The stage's values joined by \n, shared with joinedSafe (by join-safety the strings agree). */
   private stageJoined(rule: Rule, k: number, list: readonly string[]): string {
     const key = rule.stageIds[k]!;
     let j = this.joinedCache.get(key);
     if (j === undefined) {
-      // stages a chain left unchanged are one array: joined once, whichever key asks
-      j = joinedLists.get(list);
+      // stages a chain left unchanged are one array: joined once, whichever key asks (a short
+      // list is joined faster than looked up)
+      j = list.length < JOIN_SHARE_MIN ? undefined : joinedLists.get(list);
       if (j === undefined) {
         j = list.join('\n');
-        joinedLists.set(list, j);
+        if (list.length >= JOIN_SHARE_MIN) joinedLists.set(list, j);
       }
       this.joinedCache.set(key, j);
     }
@@ -1079,6 +1120,7 @@ export class Transaction {
 
 /** A stage array's values joined by \n (stage arrays are never changed once cached). */
 const joinedLists = new WeakMap<readonly string[], string>();
+const JOIN_SHARE_MIN = 8;
 
 /** Thrown while building the prefix when a rule's effects could read or change more than TX. */
 const IMPURE = new Error('impure effect');

@@ -1,7 +1,10 @@
 import type { Entry, VariableDef } from './types.js';
 import type { Transaction } from './transaction.js';
+import { collectionIndex } from './collection.js';
 
 const NONE: readonly Entry[] = [];
+const ARGS_GET = collectionIndex('ARGS_GET');
+const ARGS_POST = collectionIndex('ARGS_POST');
 
 function scalar(name: string, get: (tx: Transaction) => string | undefined): VariableDef {
   return {
@@ -20,12 +23,13 @@ function collection(name: string, get: (tx: Transaction) => readonly Entry[], lo
 
 /** A stored collection: keyed targets (`REQUEST_HEADERS:Host`) are a map lookup. */
 function stored(name: string): VariableDef {
+  const at = collectionIndex(name);
   return {
     name,
     collection: true,
-    entries: (tx) => tx.collection(name).entries(),
-    lookup: (tx, k) => tx.collection(name).get(k),
-    select: (tx, m) => tx.collection(name).select(m),
+    entries: (tx) => tx.collectionAt(at, name).entries(),
+    lookup: (tx, k) => tx.collectionAt(at, name).get(k),
+    select: (tx, m) => tx.collectionAt(at, name).select(m),
   };
 }
 
@@ -34,7 +38,10 @@ function names(name: string, get: (tx: Transaction) => readonly Entry[]): Variab
   return { name, collection: true, entries: (tx) => get(tx).map((e) => ({ key: e.key, value: e.key })) };
 }
 
-const col = (n: string) => (tx: Transaction) => tx.collection(n).entries();
+const col = (n: string) => {
+  const at = collectionIndex(n);
+  return (tx: Transaction) => tx.collectionAt(at, n).entries();
+};
 const args = (tx: Transaction): readonly Entry[] => tx.args();
 const sc = (n: string) => (tx: Transaction) => tx.scalars.get(n);
 
@@ -42,8 +49,8 @@ const sc = (n: string) => (tx: Transaction) => tx.scalars.get(n);
 export const VARIABLES: ReadonlyMap<string, VariableDef> = new Map(
   [
     collection('ARGS', args, (tx, k) => {
-      const g = tx.collection('ARGS_GET').get(k);
-      const p = tx.collection('ARGS_POST').get(k);
+      const g = tx.collectionAt(ARGS_GET, 'ARGS_GET').get(k);
+      const p = tx.collectionAt(ARGS_POST, 'ARGS_POST').get(k);
       return p.length === 0 ? g : g.length === 0 ? p : [...g, ...p];
     }),
     names('ARGS_NAMES', args),
