@@ -892,11 +892,9 @@ export class Transaction {
       const t = rule.transforms[k - 1]!;
       if (prev.length > 1 && t.length !== undefined && this.unchangedByStep(rule, k, prev)) {
         list = prev;
-      } else if (prev.length > 1 && t.unchangedOn !== undefined && this.unchangedOnJoined(rule, k, prev.length)) {
-        list = prev;
       } else {
-        // a step that changes no value leaves the stage the previous array, as the shortcuts
-        // above do: later stages, chainUnchanged and the joins go on sharing it
+        // a step that changes no value leaves the stage the previous array, as the shortcut
+        // above does: later stages, chainUnchanged and the joins go on sharing it
         const fn = t.fn;
         let out: string[] | undefined;
         for (let i = 0; i < prev.length; i++) {
@@ -931,16 +929,6 @@ export class Transaction {
       this.joinedCache.set(key, tj);
     }
     return tj === pj;
-  }
-
-  /**
-   * A step that is not join-safe, but whose "changes nothing" shows on the joined values: asked
-   * only when the previous stage is joined already (joining it for this would cost more than a
-   * call per value).
-   */
-  private unchangedOnJoined(rule: Rule, k: number, count: number): boolean {
-    const pj = this.joinedCache.get(rule.stageIds[k - 1]!);
-    return pj !== undefined && rule.transforms[k - 1]!.unchangedOn!(pj, count);
   }
 
   /** The stage's values joined by \n, shared with joinedSafe (by join-safety the strings agree). */

@@ -95,12 +95,6 @@ export interface Transformation {
    * equal lengths the values line up with their old places.
    */
   length?: 'nonGrowing' | 'nonShrinking';
-  /**
-   * For a step that is not join-safe: true only if it returns every one of the `count` values
-   * joined by `\n` into `joined` unchanged (false when unsure). One pass over the joined values
-   * then stands for a call per value.
-   */
-  unchangedOn?: (joined: string, count: number) => boolean;
 }
 
 export type Disruptive = 'pass' | 'deny' | 'drop' | 'block' | 'allow' | 'redirect';

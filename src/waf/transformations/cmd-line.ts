@@ -23,39 +23,8 @@ function needsWork(s: string): boolean {
   return false;
 }
 
-/**
- * needsWork over values joined by \n, each \n read as the end of one value and the start of the
- * next; exactly count - 1 newlines, so every one is a separator.
- */
-function noValueNeedsWork(joined: string, count: number): boolean {
-  let prevSpace = false;
-  let start = true;
-  let nl = 0;
-  for (let i = 0; i < joined.length; i++) {
-    const c = joined.charCodeAt(i);
-    if (c === 10) {
-      if (++nl >= count) return false;
-      prevSpace = false;
-      start = true;
-      continue;
-    }
-    if (c === 92 || c === 34 || c === 39 || c === 94 || c === 44 || c === 59 || (c >= 65 && c <= 90) || (c >= 9 && c <= 13)) return false;
-    if (c === 32) {
-      if (prevSpace || start) return false;
-      const n = joined.charCodeAt(i + 1);
-      if (n === 47 || n === 40 || n === 10 || i === joined.length - 1) return false;
-      prevSpace = true;
-    } else {
-      prevSpace = false;
-    }
-    start = false;
-  }
-  return nl === count - 1;
-}
-
 export const cmdLine: Transformation = {
   name: 'cmdLine',
-  unchangedOn: noValueNeedsWork,
   fn(s) {
     if (!needsWork(s)) return s;
     let out = '';

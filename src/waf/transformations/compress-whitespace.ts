@@ -23,23 +23,4 @@ export const compressWhitespace: Transformation = {
     }
     return out;
   },
-  // fn's "already compressed" test per value, with exactly count - 1 newlines: all separators
-  unchangedOn(joined, count) {
-    let nl = 0;
-    for (let i = 0; i < joined.length; i++) {
-      const c = joined.charCodeAt(i);
-      if (c === 10) {
-        if (++nl >= count) return false;
-        continue;
-      }
-      if (c === 32) {
-        const n = joined.charCodeAt(i + 1);
-        // a space before a separator ends its value: fine; before any other whitespace: a run
-        if (n === 32 || n === 0xa0 || (n >= 9 && n <= 13 && n !== 10)) return false;
-      } else if (isSpaceOrNbsp(c)) {
-        return false;
-      }
-    }
-    return nl === count - 1;
-  },
 };

@@ -22,19 +22,4 @@ export function normalizePathString(s: string): string {
   return res;
 }
 
-/**
- * No value of the joined ones is changed by normalizePathString: none holds `//`, `/.` or `./`
- * (a value's substrings are the joined string's), and none is `.` or `..` (such a value is a whole
- * line of the joined string). Any number of values.
- */
-export function pathsUnchanged(joined: string): boolean {
-  if (joined.indexOf('//') >= 0 || joined.indexOf('/.') >= 0 || joined.indexOf('./') >= 0) return false;
-  for (let i = joined.indexOf('.'); i >= 0; i = joined.indexOf('.', i + 1)) {
-    if (i > 0 && joined.charCodeAt(i - 1) !== 10) continue;
-    const end = joined.charCodeAt(i + 1) === 46 ? i + 2 : i + 1;
-    if (end === joined.length || joined.charCodeAt(end) === 10) return false;
-  }
-  return true;
-}
-
-export const normalizePath: Transformation = { name: 'normalizePath', fn: normalizePathString, unchangedOn: pathsUnchanged };
+export const normalizePath: Transformation = { name: 'normalizePath', fn: normalizePathString };

@@ -13,17 +13,4 @@ export const removeWhitespace: Transformation = {
     }
     return from === 0 ? s : out + s.slice(from);
   },
-  // no whitespace but exactly count - 1 newlines, so each is a separator: no value holds any
-  unchangedOn(joined, count) {
-    let nl = 0;
-    for (let i = 0; i < joined.length; i++) {
-      const c = joined.charCodeAt(i);
-      if (c === 10) {
-        if (++nl >= count) return false;
-      } else if (isSpaceOrNbsp(c)) {
-        return false;
-      }
-    }
-    return nl === count - 1;
-  },
 };
