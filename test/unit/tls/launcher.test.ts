@@ -30,6 +30,9 @@ test('bin/meshguard.js re-executes itself under node with the OpenSSL config, an
   const args = launcherArgs({}, 'run', '--config', 'a b.yaml');
   assert.deepEqual(args, [...launcherNodeFlags({}), bin, 'run', '--config', 'a b.yaml']);
   assert.ok(args.includes(`--openssl-config=${cnf}`), args.join(' '));
+  // Scavenges on the main thread only: a sidecar pinned to (or limited to) one core paid for the
+  // hand-off to GC helper threads in pause time (docs/bench.md, "Process flags").
+  assert.ok(args.includes('--no-parallel-scavenge'), args.join(' '));
 });
 
 test('an OPENSSL_CONF set by the operator is left in force', () => {
