@@ -38,22 +38,25 @@ export interface PrefilterGroup {
  * when full, which costs only rescans.
  */
 export class ScanMemo {
-  private readonly bySubject = new Map<string, (Uint8Array | undefined)[]>();
-  constructor(private readonly groups: number) {}
+  // a subject is scanned by one or a few groups: a short list per subject, not a slot per group
+  private readonly bySubject = new Map<string, ScanMemoEntry>();
 
   get(subject: string, group: number): Uint8Array | undefined {
-    return this.bySubject.get(subject)?.[group];
+    for (let e = this.bySubject.get(subject); e; e = e.next) if (e.group === group) return e.hits;
+    return undefined;
   }
 
   set(subject: string, group: number, hits: Uint8Array): void {
-    let row = this.bySubject.get(subject);
-    if (!row) {
-      if (this.bySubject.size >= MEMO_SUBJECTS) this.bySubject.clear();
-      row = new Array<Uint8Array | undefined>(this.groups);
-      this.bySubject.set(subject, row);
-    }
-    row[group] = hits;
+    const first = this.bySubject.get(subject);
+    if (!first && this.bySubject.size >= MEMO_SUBJECTS) this.bySubject.clear();
+    this.bySubject.set(subject, { group, hits, next: first });
   }
+}
+
+interface ScanMemoEntry {
+  readonly group: number;
+  readonly hits: Uint8Array;
+  readonly next: ScanMemoEntry | undefined;
 }
 
 /** Longest subject remembered, and how many subjects (a few hundred KB of keys at most). */
@@ -94,7 +97,7 @@ export function buildPrefilters(rules: readonly Rule[]): number {
   }
   let groupId = 0;
   let grouped = 0;
-  const memo = new ScanMemo(byTkey.size);
+  const memo = new ScanMemo();
   for (const list of byTkey.values()) {
     // Each pattern compiled as its rule's own regex at load, so a Set refusing one (RE2's memory
     // budget) can only happen at the first scan, where it counts as a possible match.

@@ -14,12 +14,20 @@ export const REMEMBER_MAX_INPUT = 256;
 const MAX_INPUT = REMEMBER_MAX_INPUT;
 const MAX_ENTRIES = 32768;
 
-const byValue = new Map<string, Map<object, RegexOutcome>>();
+// a value meets one or a few regexes: a short list per value
+interface Entry {
+  readonly op: object;
+  outcome: RegexOutcome;
+  readonly next: Entry | undefined;
+}
+
+const byValue = new Map<string, Entry>();
 let entries = 0;
 
 export function recall(op: object, value: string): RegexOutcome | undefined {
   if (value.length > MAX_INPUT) return undefined;
-  return byValue.get(value)?.get(op);
+  for (let e = byValue.get(value); e; e = e.next) if (e.op === op) return e.outcome;
+  return undefined;
 }
 
 export function remember(op: object, value: string, outcome: RegexOutcome): void {
@@ -28,13 +36,15 @@ export function remember(op: object, value: string, outcome: RegexOutcome): void
     byValue.clear();
     entries = 0;
   }
-  let row = byValue.get(value);
-  if (!row) {
-    row = new Map();
-    byValue.set(value, row);
+  const first = byValue.get(value);
+  for (let e = first; e; e = e.next) {
+    if (e.op === op) {
+      e.outcome = outcome;
+      return;
+    }
   }
-  if (!row.has(op)) entries++;
-  row.set(op, outcome);
+  entries++;
+  byValue.set(value, { op, outcome, next: first });
 }
 
 /** Sets TX:0.. as the regex did for this match. */

@@ -43,7 +43,7 @@ test('prefilter Sets are compiled on a group\'s first scan; CRS PL1 never compil
 test('a pattern RE2 refuses as a Set is a possible match on every scan, the others are still scanned', () => {
   // ')' is refused by RE2 in any form: it stands for a pattern over a Set's memory budget
   const patterns = ['(?m)abc', ')', '(?m)x+y', '(?m)^z$'];
-  const group: PrefilterGroup = { id: 0, patterns, sets: undefined, size: patterns.length, none: new Uint8Array(patterns.length), memo: new ScanMemo(1) };
+  const group: PrefilterGroup = { id: 0, patterns, sets: undefined, size: patterns.length, none: new Uint8Array(patterns.length), memo: new ScanMemo() };
   assert.deepEqual([...scanGroup(group, 'nothing')], [0, 1, 0, 0]);
   assert.deepEqual([...scanGroup(group, 'abc\nz')], [1, 1, 0, 1]);
   assert.deepEqual([...scanGroup(group, 'xxy')], [0, 1, 1, 0]);
