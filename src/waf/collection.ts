@@ -7,8 +7,9 @@ import type { KeyMatcher } from './key-selector.js';
  * (repeated arguments or headers), kept in arrival order.
  */
 export class Collection {
-  private readonly byKey = new Map<string, Entry[]>();
-  private flat: Entry[] | undefined = [];
+  // made on the first write: a transaction has 14 collections, and most stay empty
+  private byKey: Map<string, Entry[]> | undefined;
+  private flat: readonly Entry[] | undefined = EMPTY;
 
   add(key: string, value: string): void {
     this.addLower(key, key.toLowerCase(), value);
@@ -16,42 +17,44 @@ export class Collection {
 
   /** add() with the key already lower-cased (`lk` must be `key.toLowerCase()`). */
   addLower(key: string, lk: string, value: string): void {
-    const list = this.byKey.get(lk);
+    const byKey = (this.byKey ??= new Map());
+    const list = byKey.get(lk);
     const e = { key, value };
     if (list) list.push(e);
-    else this.byKey.set(lk, [e]);
+    else byKey.set(lk, [e]);
     this.flat = undefined;
   }
 
   /** Replaces every value of `key` with one. */
   set(key: string, value: string): void {
     const lk = key.toLowerCase();
-    const list = this.byKey.get(lk);
+    const byKey = (this.byKey ??= new Map());
+    const list = byKey.get(lk);
     if (list && list.length === 1) {
       list[0]!.value = value;
       return;
     }
-    this.byKey.set(lk, [{ key, value }]);
+    byKey.set(lk, [{ key, value }]);
     this.flat = undefined;
   }
 
   /** First value of a lower-case key. */
   first(lkey: string): string | undefined {
-    return this.byKey.get(lkey)?.[0]?.value;
+    return this.byKey?.get(lkey)?.[0]?.value;
   }
 
   get(lkey: string): readonly Entry[] {
-    return this.byKey.get(lkey) ?? EMPTY;
+    return this.byKey?.get(lkey) ?? EMPTY;
   }
 
   delete(lkey: string): void {
-    if (this.byKey.delete(lkey)) this.flat = undefined;
+    if (this.byKey?.delete(lkey)) this.flat = undefined;
   }
 
   clear(): void {
-    if (this.byKey.size === 0) return;
+    if (this.byKey === undefined || this.byKey.size === 0) return;
     this.byKey.clear();
-    this.flat = EMPTY_FLAT;
+    this.flat = EMPTY;
   }
 
   get size(): number {
@@ -61,17 +64,18 @@ export class Collection {
   /** The contents, to rebuild an equal collection with restore(). */
   snapshot(): CollectionSnapshot {
     const out: [string, Entry[]][] = [];
-    for (const [lk, list] of this.byKey) out.push([lk, list.map((e) => ({ key: e.key, value: e.value }))]);
+    if (this.byKey) for (const [lk, list] of this.byKey) out.push([lk, list.map((e) => ({ key: e.key, value: e.value }))]);
     return out;
   }
 
   /** Replaces the contents with a snapshot's (entries are copied: set() changes them in place). */
   restore(snap: CollectionSnapshot): void {
-    this.byKey.clear();
+    const byKey = (this.byKey ??= new Map());
+    byKey.clear();
     for (const [lk, list] of snap) {
       const copy = new Array<Entry>(list.length);
       for (let i = 0; i < list.length; i++) copy[i] = { key: list[i]!.key, value: list[i]!.value };
-      this.byKey.set(lk, copy);
+      byKey.set(lk, copy);
     }
     this.flat = undefined;
   }
@@ -84,11 +88,12 @@ export class Collection {
     const lit = m.literal;
     let out: Entry[] | undefined;
     if (lit) {
+      if (this.byKey === undefined) return EMPTY;
       const text = lit.text;
-      for (const [lk, list] of this.byKey) {
+      for (const lk of this.byKey.keys()) {
         if (lit.anchored ? !lk.startsWith(text) : !lk.includes(text)) continue;
         out ??= [];
-        for (const e of list) out.push(e);
+        for (const e of this.byKey.get(lk)!) out.push(e);
       }
     } else {
       for (const e of this.entries()) {
@@ -103,7 +108,7 @@ export class Collection {
   entries(): readonly Entry[] {
     if (this.flat) return this.flat;
     const out: Entry[] = [];
-    for (const list of this.byKey.values()) for (const e of list) out.push(e);
+    if (this.byKey) for (const list of this.byKey.values()) for (const e of list) out.push(e);
     this.flat = out;
     return out;
   }
@@ -124,4 +129,3 @@ export function collectionIndex(name: string): number {
 export type CollectionSnapshot = readonly (readonly [string, readonly Entry[]])[];
 
 const EMPTY: readonly Entry[] = [];
-const EMPTY_FLAT: Entry[] = [];

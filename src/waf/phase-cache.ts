@@ -15,7 +15,7 @@ export interface SharedSlots<T> {
 }
 
 export class PhaseCache<T> {
-  private readonly map = new Map<string, T>();
+  private map: Map<string, T> | undefined;
   /** No generation yet: -1 matches no slot (fresh slots hold 0). */
   private gen = -1;
 
@@ -23,21 +23,21 @@ export class PhaseCache<T> {
 
   begin(gen: number): void {
     this.gen = gen;
-    if (this.map.size) this.map.clear();
+    if (this.map?.size) this.map.clear();
   }
 
   has(k: number | string): boolean {
-    return typeof k === 'number' ? this.slots.gens[k] === this.gen : this.map.has(k);
+    return typeof k === 'number' ? this.slots.gens[k] === this.gen : this.map?.has(k) === true;
   }
 
   get(k: number | string): T | undefined {
-    if (typeof k !== 'number') return this.map.get(k);
+    if (typeof k !== 'number') return this.map?.get(k);
     return this.slots.gens[k] === this.gen ? this.slots.vals[k] : undefined;
   }
 
   set(k: number | string, v: T): void {
     if (typeof k !== 'number') {
-      this.map.set(k, v);
+      (this.map ??= new Map()).set(k, v);
       return;
     }
     this.slots.gens[k] = this.gen;
