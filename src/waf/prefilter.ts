@@ -3,6 +3,7 @@ import RE2 from 're2';
 type RE2Set = InstanceType<typeof RE2.Set>;
 import { pcreSpaceToRe2, re2Subject } from './regex.js';
 import type { Rule } from './types.js';
+import { Doorkeeper } from './doorkeeper.js';
 
 /**
  * RE2.Set prefilter. Rules whose operator is a constant `@rx` or a phrase match (`@pm`...) are grouped by their transformation
@@ -34,12 +35,14 @@ export interface PrefilterGroup {
 /**
  * Scan results of short subjects, by subject then group id. A Set scan is a pure function of
  * (group, subject), and short subjects repeat across requests (`/`, the same few header values):
- * a hit is a map lookup instead of an encode plus a native call per Set. Bounded: dropped whole
- * when full, which costs only rescans.
+ * a hit is a map lookup instead of an encode plus a native call per Set. A result is kept the
+ * second time its subject is scanned (see Doorkeeper). Bounded: dropped whole when full, which
+ * costs only rescans.
  */
 export class ScanMemo {
   // a subject is scanned by one or a few groups: a short list per subject, not a slot per group
   private readonly bySubject = new Map<string, ScanMemoEntry>();
+  private readonly door = new Doorkeeper();
 
   get(subject: string, group: number): Uint8Array | undefined {
     for (let e = this.bySubject.get(subject); e; e = e.next) if (e.group === group) return e.hits;
@@ -47,6 +50,7 @@ export class ScanMemo {
   }
 
   set(subject: string, group: number, hits: Uint8Array): void {
+    if (!this.door.admit(subject, group)) return;
     const first = this.bySubject.get(subject);
     if (!first && this.bySubject.size >= MEMO_SUBJECTS) this.bySubject.clear();
     this.bySubject.set(subject, { group, hits, next: first });

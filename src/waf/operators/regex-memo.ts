@@ -1,4 +1,5 @@
 import type { Transaction } from '../transaction.js';
+import { Doorkeeper } from '../doorkeeper.js';
 
 /**
  * What a regex operator answered for a short value: no match, a match, or a match with the captures
@@ -23,6 +24,8 @@ interface Entry {
 
 const byValue = new Map<string, Entry>();
 let entries = 0;
+// a value is remembered the second time any regex operator meets it (see Doorkeeper)
+const door = new Doorkeeper(16384);
 
 export function recall(op: object, value: string): RegexOutcome | undefined {
   if (value.length > MAX_INPUT) return undefined;
@@ -37,6 +40,7 @@ export function remember(op: object, value: string, outcome: RegexOutcome): void
     entries = 0;
   }
   const first = byValue.get(value);
+  if (first === undefined && !door.admit(value)) return;
   for (let e = first; e; e = e.next) {
     if (e.op === op) {
       e.outcome = outcome;

@@ -10,6 +10,7 @@ import { pcreSpaceToRe2 } from '../../../src/waf/regex.js';
 import type { Rule } from '../../../src/waf/types.js';
 import { PhaseCache, SlotStore } from '../../../src/waf/phase-cache.js';
 import { recall } from '../../../src/waf/operators/regex-memo.js';
+import { Doorkeeper } from '../../../src/waf/doorkeeper.js';
 import { engineFrom, run } from './helpers.js';
 
 let seed = 11;
@@ -163,4 +164,25 @@ test('narrowing: values it rules out are remembered as not matching, and the nex
   }
   assert.equal(recall(rx, 'benign 0'), false);
   assert.equal(recall(rx, 'an evil7 value'), true);
+});
+
+test('doorkeeper: a string is admitted the second time it is offered, per salt; one-off strings never are', () => {
+  const d = new Doorkeeper(1024);
+  assert.equal(d.admit('GET'), false);
+  assert.equal(d.admit('GET'), true);
+  assert.equal(d.admit('GET', 7), false, 'another salt is another key');
+  assert.equal(d.admit('GET', 7), true);
+  let admitted = 0;
+  for (let i = 0; i < 5000; i++) if (d.admit(`request-id-${i}`)) admitted++;
+  assert.ok(admitted < 50, `one-off strings admitted ${admitted} times (hash collisions only)`);
+});
+
+test('memos keep no entry for values seen once (their churn would grow the old generation)', () => {
+  const rx = OPERATORS.get('rx')!.compile('^id-\\d+$', { where: { file: 't', line: 1 }, dir: '.' });
+  const e = engineFrom('SecRuleEngine On');
+  const tx = e.newTransaction('t');
+  for (let i = 0; i < 100; i++) assert.equal(rx(tx, `id-${i}`, false), true);
+  assert.equal(recall(rx, 'id-5'), undefined, 'seen once: not remembered');
+  rx(tx, 'id-5', false);
+  assert.equal(recall(rx, 'id-5'), true, 'seen twice: remembered');
 });
