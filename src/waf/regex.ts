@@ -23,34 +23,39 @@ export function lazyRegex(source: string, flags = 's'): () => RE2 {
 }
 
 export function pcreSpaceToRe2(src: string): string {
-  let out = '';
+  // Pieces joined once at the end: `out += c` per character made a tree of thousands of cons
+  // strings per CRS pattern, and the prefilter keeps its patterns for compiling on first scan
+  // (8 MB of heap for CRS PL1, which also let V8 grow the old generation further between GCs)
+  const out: string[] = [];
+  let from = 0;
   let inClass = false;
   for (let i = 0; i < src.length; i++) {
     const c = src[i]!;
     if (c === '\\' && i + 1 < src.length) {
       const n = src[i + 1]!;
+      if (n === 's' || (n === 'S' && !inClass)) {
+        out.push(src.slice(from, i), n === 's' ? (inClass ? '\\s\\x0b' : '[\\s\\x0b]') : '[^\\s\\x0b]');
+        from = i + 2;
+      }
       i++;
-      if (n === 's') out += inClass ? '\\s\\x0b' : '[\\s\\x0b]';
-      else if (n === 'S' && !inClass) out += '[^\\s\\x0b]';
-      else out += c + n;
       continue;
     }
     if (!inClass && c === '[') {
       inClass = true;
-      out += c;
       // A leading `^` and a leading `]` are part of the class syntax, not its end.
-      if (src[i + 1] === '^') { out += '^'; i++; }
-      if (src[i + 1] === ']') { out += ']'; i++; }
+      if (src[i + 1] === '^') i++;
+      if (src[i + 1] === ']') i++;
       continue;
     }
     if (inClass && c === '[' && src[i + 1] === ':') {
       const end = src.indexOf(':]', i + 2);
-      if (end > 0) { out += src.slice(i, end + 2); i = end + 1; continue; }
+      if (end > 0) { i = end + 1; continue; }
     }
     if (inClass && c === ']') inClass = false;
-    out += c;
   }
-  return out;
+  if (from === 0) return src;
+  out.push(src.slice(from));
+  return out.join('');
 }
 
 /**

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import RE2 from 're2';
 import { narrowerFor, narrowValues, hasLineAnchor } from '../../../src/waf/prefilter.js';
-import { compileRegex, re2Subject } from '../../../src/waf/regex.js';
+import { compileRegex, pcreSpaceToRe2, re2Subject } from '../../../src/waf/regex.js';
 import { OPERATORS } from '../../../src/waf/operators/index.js';
 import type { OperatorFn } from '../../../src/waf/types.js';
 
@@ -95,5 +95,43 @@ test('re2Subject: RE2 and RE2.Set answer the same on the UTF-8 Buffer as on the 
     const b = re2Subject(v);
     res.forEach((re, i) => assert.equal(re.test(b), re.test(v), `${patterns[i]} on ${JSON.stringify(v.slice(0, 40))}`));
     assert.deepEqual(set.match(b), set.match(v));
+  }
+});
+
+test('pcreSpaceToRe2 copying runs agrees with the character-by-character rewrite (random patterns)', () => {
+  const reference = (src: string): string => {
+    let out = '';
+    let inClass = false;
+    for (let i = 0; i < src.length; i++) {
+      const c = src[i]!;
+      if (c === '\\' && i + 1 < src.length) {
+        const n = src[i + 1]!;
+        i++;
+        if (n === 's') out += inClass ? '\\s\\x0b' : '[\\s\\x0b]';
+        else if (n === 'S' && !inClass) out += '[^\\s\\x0b]';
+        else out += c + n;
+        continue;
+      }
+      if (!inClass && c === '[') {
+        inClass = true;
+        out += c;
+        if (src[i + 1] === '^') { out += '^'; i++; }
+        if (src[i + 1] === ']') { out += ']'; i++; }
+        continue;
+      }
+      if (inClass && c === '[' && src[i + 1] === ':') {
+        const end = src.indexOf(':]', i + 2);
+        if (end > 0) { out += src.slice(i, end + 2); i = end + 1; continue; }
+      }
+      if (inClass && c === ']') inClass = false;
+      out += c;
+    }
+    return out;
+  };
+  const alphabet = ['\\', 's', 'S', '[', ']', '^', ':', 'a', '[:alpha:]', ':]', 'x', '\\s', '\\S', '[^', '[]', '(?i)'];
+  for (let i = 0; i < 20000; i++) {
+    let p = '';
+    for (let j = rnd(14); j > 0; j--) p += alphabet[rnd(alphabet.length)];
+    assert.equal(pcreSpaceToRe2(p), reference(p), JSON.stringify(p));
   }
 });
