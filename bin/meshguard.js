@@ -1,5 +1,5 @@
 #!/bin/sh
-":" //; NODE_FLAGS="--no-parallel-scavenge"; a=$0; d=$(dirname "$(dirname "$(readlink -f "$0")")"); set -- "$a" "$@"; [ -n "$OPENSSL_CONF" ] || set -- "--openssl-config=$d/src/tls/openssl-server.cnf" "$@"; exec node $NODE_FLAGS "$@"
+":" //; NODE_FLAGS="--no-parallel-scavenge --max-semi-space-size=8"; a=$0; d=$(dirname "$(dirname "$(readlink -f "$0")")"); set -- "$a" "$@"; [ -n "$OPENSSL_CONF" ] || set -- "--openssl-config=$d/src/tls/openssl-server.cnf" "$@"; exec node $NODE_FLAGS "$@"
 // The line above is for sh: run as a program, this file re-executes itself under node with the process
 // flags that must be set before Node starts (docs/bench.md, "Process flags"); `node bin/meshguard.js`
 // skips it (a string and a comment to JavaScript) and runs without them.
