@@ -1,3 +1,5 @@
+import { flat } from './flat.js';
+
 /** One `name` or `name:value` item of a SecLang action list; quotes around the value removed. */
 export interface RawAction {
   name: string;
@@ -37,7 +39,7 @@ export function parseActionList(s: string): RawAction[] {
         value = v.trim();
       }
     }
-    if (name !== '') out.push({ name, value });
+    if (name !== '') out.push({ name: flat(name), value: value === undefined ? undefined : flat(value) });
   }
   return out;
 }

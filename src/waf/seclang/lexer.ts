@@ -1,3 +1,4 @@
+import { flat } from './flat.js';
 import { UserInputError } from '../../errors.js';
 
 /** One directive as written: its name, its arguments (quotes removed), and where it starts. */
@@ -54,7 +55,7 @@ function tokenize(s: string, file: string, line: number): string[] {
         j++;
       }
       if (!closed) throw new UserInputError({ file, line }, `unterminated ${c} quote in directive`);
-      out.push(val);
+      out.push(flat(val));
       i = j;
       continue;
     }

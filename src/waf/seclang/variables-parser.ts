@@ -1,3 +1,5 @@
+import { flat } from './flat.js';
+
 /** One item of a rule's target list, e.g. `!REQUEST_HEADERS:Referer`, `&ARGS`, `ARGS:/^id_/`. */
 export interface RawTarget {
   name: string;
@@ -50,7 +52,7 @@ export function parseTargets(s: string): RawTarget[] {
         key = k;
       }
     }
-    out.push({ name: name.trim(), key, keyIsRegex, exclude, count });
+    out.push({ name: flat(name.trim()), key: key === undefined ? undefined : flat(key), keyIsRegex, exclude, count });
     while (i < n && s[i] !== '|') i++;
     i++;
   }
