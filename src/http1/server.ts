@@ -188,8 +188,9 @@ class ServerConn implements BodyFlow, ResponseOwner {
     if (isParseError(r)) return this.parseFailed(r);
     if (this.pendingError) return this.parseFailed(this.pendingError);
     // Bytes that completed no request head while none was being read or answered: a message has
-    // started, and the headers timeout runs from now. (Partial bytes of a pipelined request behind an
-    // answered one are covered by the keep-alive timeout instead, which is shorter.)
+    // started, and the headers timeout runs from now. (Partial bytes of a pipelined request that came
+    // in the same read as an earlier one are timed from the next read, or by the keep-alive timeout
+    // when nothing more comes.)
     if (!this.headSeen && this.parsing === null && this.active === null && this.headersStart === 0) this.headersStart = Date.now();
     this.headSeen = false;
   }
