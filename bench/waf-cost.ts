@@ -1,26 +1,60 @@
 /**
  * WAF cost per request with OWASP CRS v4 at paranoia 1, in-process (no sockets): the time the
- * engine adds to one request. Four shapes: the load bench's keep-alive GET (3 headers, as
- * bench/loadgen.ts sends it), a GET with 10 headers, a 2 KB JSON POST, a 1 MB multipart upload.
+ * engine adds to one request. Five shapes: the load bench's request as the inbound sidecar's WAF
+ * sees it (through the WAF filter, with the headers the outbound sidecar adds and a fresh request
+ * id every request), the keep-alive GET wrk sends (3 headers, engine only), a GET with 10 headers,
+ * a 2 KB JSON POST, a 1 MB multipart upload.
  * Reports median / p99 µs, CPU µs per request, MB/s of request bytes, and the memory a loaded CRS
  * takes (RSS after loading, and after every shape ran). Run: `npx tsc -p . && node --expose-gc dist/bench/waf-cost.js [--iterations N] [--only SHAPE] [--json] [--no-prefilter]`
  * (`--no-prefilter`: the same rules without the RE2.Set prefilter, to see what it buys).
+ *
+ * `--alloc`: instead of timing, the bytes allocated per request (V8's sampling heap profiler, objects
+ * a scavenge or a full GC collected included), with the functions that allocate most.
+ * `--inflight K`: the heap a request keeps alive between its request phases and its end, with K
+ * requests in flight (what survives scavenges under load and ends as old-generation garbage).
  */
 import os from 'node:os';
 import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Session } from 'node:inspector/promises';
+import { Registry } from 'prom-client';
 import { sharedDir } from '../src/paths.js';
+import { silentLogger } from '../src/log.js';
 import { WafEngine } from '../src/waf/engine.js';
 import { deploymentPreamble } from '../src/waf/load.js';
+import { wafFilterFactory } from '../src/waf/filter.js';
 import type { Transaction } from '../src/waf/transaction.js';
+import type { Filter, FilterBuildContext } from '../src/proxy/filter.js';
+import { RequestContext, type RequestHead } from '../src/proxy/context.js';
+import type { MeshguardConfig } from '../src/config/types.js';
 
 interface Shape {
   name: string;
   method: string;
   uri: string;
-  headers: [string, string][];
+  /** Fixed headers, or made per request (`i` counts the requests). */
+  headers: [string, string][] | ((i: number) => [string, string][]);
   body: string | undefined;
   bytes: number;
+  /** Through the WAF filter (onRequestHeaders, onResponseHeaders, onComplete) as the inbound runs it. */
+  filter?: boolean;
 }
+
+/** The headers the inbound's WAF sees in the load bench: wrk's three, then what the outbound sidecar adds. */
+function inboundHeaders(): [string, string][] {
+  return [
+    ['host', 'backend'], ['user-agent', 'meshguard-bench/1'], ['accept', '*/*'],
+    ['x-forwarded-for', '127.0.0.1'], ['x-forwarded-proto', 'http'],
+    ['x-meshguard-request-id', randomUUID()],
+    ['x-forwarded-client-cert', `By=spiffe://example.org/ns/default/sa/server;Hash=${'3f9a0c1e'.repeat(8)};URI=spiffe://example.org/ns/default/sa/client`],
+  ];
+}
+
+/** The upstream's answer in the load bench (nginx, 100-byte text/plain body). */
+const RESPONSE_HEADERS = {
+  server: 'nginx/1.22.1', date: 'Tue, 25 Nov 2025 21:05:00 GMT', 'content-type': 'text/plain',
+  'content-length': '100', connection: 'keep-alive',
+};
 
 const browserHeaders: [string, string][] = [
   ['Host', 'shop.example'],
@@ -48,7 +82,9 @@ function shapes(): Shape[] {
   const base = browserHeaders.slice(0, 6);
   const get = '/products/42?color=blue&size=m&ref=homepage';
   const wrk: [string, string][] = [['Host', 'backend'], ['User-Agent', 'meshguard-bench/1'], ['Accept', '*/*']];
+  const inbound = inboundHeaders();
   return [
+    { name: 'inbound GET (bench)', method: 'GET', uri: '/', headers: inboundHeaders, body: undefined, bytes: 1 + inbound.reduce((n, [k, v]) => n + k.length + v.length + 4, 0), filter: true },
     { name: 'GET /, 3 headers', method: 'GET', uri: '/', headers: wrk, body: undefined, bytes: 1 + wrk.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) },
     { name: 'GET, 10 headers', method: 'GET', uri: get, headers: browserHeaders, body: undefined, bytes: get.length + browserHeaders.reduce((n, [k, v]) => n + k.length + v.length + 4, 0) },
     { name: 'POST 2 KB JSON', method: 'POST', uri: '/api/orders', headers: [...base, ['Content-Type', 'application/json'], ['Content-Length', String(json.length)]], body: json, bytes: json.length },
@@ -56,13 +92,107 @@ function shapes(): Shape[] {
   ];
 }
 
+let counter = 0;
+
+function headersOf(s: Shape): [string, string][] {
+  return typeof s.headers === 'function' ? s.headers(counter++) : s.headers;
+}
+
 function once(engine: WafEngine, s: Shape): Transaction {
   const tx = engine.newTransaction('bench');
   tx.setConnection('10.0.0.7', 51234);
-  tx.setRequest({ method: s.method, uri: s.uri, protocol: 'HTTP/1.1' }, s.headers);
+  tx.setRequest({ method: s.method, uri: s.uri, protocol: 'HTTP/1.1' }, headersOf(s));
   if (!tx.phaseRequestHeaders()) tx.phaseRequestBody(s.body);
   tx.phaseLogging();
   return tx;
+}
+
+/** The WAF filter the inbound listener builds for `waf: { crs, paranoia: 1 }` (block mode, responses not inspected). */
+async function inboundFilter(crs: string): Promise<Filter> {
+  const bctx: FilterBuildContext = {
+    config: { waf: { mode: 'block', crs, paranoia: 1 } } as unknown as MeshguardConfig,
+    configFile: path.join(crs, 'meshguard.yaml'), configDir: crs, listener: 'inbound', logger: silentLogger,
+    metrics: new Registry(), shared: new Map(), onShutdown: () => undefined, watch: () => undefined, routeDispatcher: () => undefined,
+  };
+  const f = await wafFilterFactory.build(bctx);
+  if (!f) throw new Error('no WAF filter built');
+  return f;
+}
+
+/** A request's context as the inbound listener makes it (the request id is the one the outbound sent). */
+function contextFor(s: Shape): RequestContext {
+  const headers = headersOf(s);
+  const rawHeaders: string[] = [];
+  const lower: Record<string, string> = {};
+  for (const [k, v] of headers) { rawHeaders.push(k, v); lower[k.toLowerCase()] = v; }
+  const req = { method: s.method, url: s.uri, httpVersion: '1.1', rawHeaders, headers: lower, socket: { remoteAddress: '127.0.0.1', remotePort: 51234 }, complete: true } as RequestHead;
+  return new RequestContext({
+    requestId: lower['x-meshguard-request-id'] ?? randomUUID(), listener: 'inbound', req,
+    peer: { spiffeId: 'spiffe://example.org/ns/default/sa/client', certSha256: '3f9a0c1e'.repeat(8), serial: '01' },
+    ourIdentity: 'spiffe://example.org/ns/default/sa/server', path: s.uri, query: '', authority: lower['host'] ?? '', startNs: 0n,
+  });
+}
+
+function filterRequest(f: Filter, ctx: RequestContext): void {
+  const v = f.onRequestHeaders?.(ctx);
+  if (v instanceof Promise || v !== undefined) throw new Error('the benign request was refused by the WAF filter');
+}
+
+function filterEnd(f: Filter, ctx: RequestContext): void {
+  ctx.status = 200;
+  ctx.responseHeaders = RESPONSE_HEADERS;
+  f.onResponseHeaders?.(ctx, 200, RESPONSE_HEADERS);
+  f.onComplete?.(ctx);
+}
+
+function onceVia(f: Filter, s: Shape): void {
+  const ctx = contextFor(s);
+  filterRequest(f, ctx);
+  filterEnd(f, ctx);
+}
+
+interface HeapNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children: HeapNode[];
+}
+
+/** Bytes allocated per request by `run` (n times), and the functions that allocate most. */
+async function allocations(n: number, run: () => void): Promise<{ bytesPerRequest: number; top: { fn: string; bytes: number }[] }> {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+  for (let i = 0; i < n; i++) run();
+  const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: HeapNode } };
+  session.disconnect();
+  const byFn = new Map<string, number>();
+  let total = 0;
+  const walk = (node: HeapNode): void => {
+    const cf = node.callFrame;
+    const key = `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^.*\/(dist[^/]*|node_modules)\//, '')}:${cf.lineNumber + 1}`;
+    if (node.selfSize) byFn.set(key, (byFn.get(key) ?? 0) + node.selfSize);
+    total += node.selfSize;
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  const top = [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([fn, bytes]) => ({ fn, bytes: Math.round(bytes / n) }));
+  return { bytesPerRequest: Math.round(total / n), top };
+}
+
+/** Heap kept alive per request between its request phases and its end, with k requests in flight. */
+function inflight(f: Filter, s: Shape, k: number, rounds: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const ctxs = Array.from({ length: k }, () => contextFor(s));
+    global.gc!();
+    const h0 = process.memoryUsage().heapUsed;
+    for (const c of ctxs) filterRequest(f, c);
+    global.gc!();
+    const h1 = process.memoryUsage().heapUsed;
+    for (const c of ctxs) filterEnd(f, c);
+    out.push(Math.round((h1 - h0) / k));
+  }
+  return out;
 }
 
 function pct(sorted: number[], p: number): number {
@@ -85,17 +215,33 @@ async function main(): Promise<void> {
   const mem = { heapMB: (process.memoryUsage().heapUsed - heap0) / 1048576, rssMB: (process.memoryUsage().rss - rss0) / 1048576 };
   const results = [];
   const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1] ?? '' : '';
+  const filter = await inboundFilter(crs);
   for (const s of shapes().filter((x) => x.name.includes(only))) {
     const n = s.bytes > 100_000 ? Math.max(20, Math.floor(it / 20)) : it;
-    const blocked = once(engine, s).interruption;
-    if (blocked) throw new Error(`${s.name}: the benign request was blocked by rule ${blocked.ruleId}; the bench would measure the wrong thing`);
-    for (let i = 0; i < Math.min(200, n); i++) once(engine, s);
+    if (!s.filter) {
+      const blocked = once(engine, s).interruption;
+      if (blocked) throw new Error(`${s.name}: the benign request was blocked by rule ${blocked.ruleId}; the bench would measure the wrong thing`);
+    }
+    const run = s.filter ? () => onceVia(filter, s) : () => { once(engine, s); };
+    for (let i = 0; i < Math.min(200, n); i++) run();
+    if (argv.includes('--alloc')) {
+      global.gc?.();
+      const a = await allocations(n, run);
+      process.stdout.write(`${s.name}: ${a.bytesPerRequest} bytes allocated per request (${n} requests)\n`);
+      for (const t of a.top) process.stdout.write(`  ${String(t.bytes).padStart(7)}  ${t.fn}\n`);
+      continue;
+    }
+    if (argv.includes('--inflight') && s.filter) {
+      const k = Number(argv[argv.indexOf('--inflight') + 1]) || 200;
+      process.stdout.write(`${s.name}: heap kept per request in flight (${k} in flight): ${inflight(filter, s, k, 5).join(' / ')} bytes\n`);
+      continue;
+    }
     const ts: number[] = [];
     // CPU time as well as wall time: on a shared machine the wall clock includes waiting for a core
     const cpu0 = process.cpuUsage();
     for (let i = 0; i < n; i++) {
       const a = process.hrtime.bigint();
-      once(engine, s);
+      run();
       ts.push(Number(process.hrtime.bigint() - a) / 1000);
     }
     const cpu = process.cpuUsage(cpu0);
@@ -104,6 +250,7 @@ async function main(): Promise<void> {
     const median = pct(ts, 0.5);
     results.push({ shape: s.name, requests: n, bytes: s.bytes, medianUs: Math.round(median), p99Us: Math.round(pct(ts, 0.99)), cpuMeanUs, mbPerS: +((s.bytes / 1048576) / (median / 1e6)).toFixed(1) });
   }
+  if (results.length === 0) return;
   global.gc?.();
   const after = process.memoryUsage();
   const memory = {
