@@ -136,7 +136,9 @@ class WafFilter implements Filter {
       let it = tx.phaseRequestHeaders();
       // No body: phase 2 (where CRS decides) runs now, since no body hook will come
       if (!it && !hasBody(ctx.req)) it = tx.phaseRequestBody(undefined);
-      return this.decide(ctx, tx, it);
+      const v = this.decide(ctx, tx, it);
+      this.finishEarly(ctx, tx);
+      return v;
     });
   }
 
@@ -154,7 +156,9 @@ class WafFilter implements Filter {
         this.metrics.requests.inc({ listener: this.listener, action: 'body_too_large' });
         return { status: 413, error: 'body_too_large', reason: 'request body too large', detail: `the WAF inspects at most ${this.bodyLimit} bytes` };
       }
-      return this.decide(ctx, tx, tx.phaseRequestBody(binFromBuffer(body), complete));
+      const v = this.decide(ctx, tx, tx.phaseRequestBody(binFromBuffer(body), complete));
+      this.finishEarly(ctx, tx);
+      return v;
     });
   }
 
@@ -185,7 +189,21 @@ class WafFilter implements Filter {
 
   onComplete(ctx: RequestContext): void {
     const tx = this.txs.get(ctx);
-    if (!tx) return;
+    if (tx) this.finish(ctx, tx);
+  }
+
+  /**
+   * With responses not inspected, nothing reaches the transaction after its request phases: phase
+   * 5 sees the same state now as at the end of the exchange. Running it now lets the transaction
+   * (collections, TX, caches: ~16 KB for a small GET with CRS) die young instead of being kept
+   * alive, and so promoted to V8's old generation, for as long as the upstream takes to answer.
+   */
+  private finishEarly(ctx: RequestContext, tx: Transaction): void {
+    if (!this.cfg.inspectResponse && tx.requestPhasesDone) this.finish(ctx, tx);
+  }
+
+  /** Phase 5 and the metrics, once per transaction. */
+  private finish(ctx: RequestContext, tx: Transaction): void {
     this.txs.delete(ctx);
     try {
       tx.phaseLogging();

@@ -50,7 +50,16 @@ export class ScanMemo {
   }
 
   set(subject: string, group: number, hits: Uint8Array): void {
-    if (!this.door.admit(subject, group)) return;
+    if (this.door.admit(subject, group)) this.store(subject, group, hits);
+  }
+
+  /** True when the subject was offered before (see Doorkeeper); notes it otherwise. */
+  seenBefore(subject: string, group: number): boolean {
+    return this.door.admit(subject, group);
+  }
+
+  /** Keeps a result without asking the doorkeeper (the caller did). */
+  store(subject: string, group: number, hits: Uint8Array): void {
     const first = this.bySubject.get(subject);
     if (!first && this.bySubject.size >= MEMO_SUBJECTS) this.bySubject.clear();
     this.bySubject.set(subject, { group, hits, next: first });
@@ -149,7 +158,14 @@ export function scanGroup(group: PrefilterGroup, value: string): Uint8Array {
     const known = group.memo.get(value, group.id);
     if (known) return known;
   }
-  let hits: Uint8Array | undefined;
+  const hits = scanSets(group, value, undefined) ?? group.none;
+  if (short) group.memo.set(value, group.id, hits);
+  return hits;
+}
+
+/** The Set scan itself, ORed into `into` when given; undefined when nothing hit and no `into`. */
+function scanSets(group: PrefilterGroup, value: string, into: Uint8Array | undefined): Uint8Array | undefined {
+  let hits = into;
   // encoded once for all the group's Sets (see re2Subject)
   const subject = re2Subject(value);
   for (const { set, offset, size } of group.sets ?? groupSets(group)) {
@@ -163,9 +179,67 @@ export function scanGroup(group: PrefilterGroup, value: string): Uint8Array {
     hits ??= new Uint8Array(group.size);
     for (const i of found) hits[offset + i] = 1;
   }
-  hits ??= group.none;
-  if (short) group.memo.set(value, group.id, hits);
   return hits;
+}
+
+/** Joins of at most this many values are scanned value by value (see scanJoined). */
+const PIECES_MAX = 32;
+
+/**
+ * scanGroup for `count` values joined by `\n`. When the joined string is new but most of its values
+ * are not (a request's headers, one of which is a fresh request id), a scan of the whole string
+ * costs as much as if every value were new. When no value holds a `\n` (the string has exactly
+ * count - 1), each value is looked up in the memo on its own; a value seen once before is scanned
+ * alone and remembered, and the values seen for the first time are scanned together, joined by
+ * `\n` as before. The result is the OR of the pieces' results: every value is still scanned (alone
+ * or among others, in multi-line mode), so every pattern that matches a value is reported.
+ */
+export function scanJoined(group: PrefilterGroup, joined: string, count: number): Uint8Array {
+  const memo = group.memo;
+  if (joined.length <= MEMO_MAX_SUBJECT) {
+    const known = memo.get(joined, group.id);
+    if (known) return known;
+  }
+  if (count < 2 || count > PIECES_MAX || !exactlyNewlines(joined, count - 1)) return scanGroup(group, joined);
+  let hits: Uint8Array | undefined;
+  let rest: string | undefined;
+  let from = 0;
+  for (let i = 0; i < count; i++) {
+    const to = i === count - 1 ? joined.length : joined.indexOf('\n', from);
+    const piece = joined.slice(from, to);
+    from = to + 1;
+    if (piece.length <= MEMO_MAX_SUBJECT) {
+      const known = memo.get(piece, group.id);
+      if (known) {
+        if (known !== group.none) hits = orInto(hits, known, group.size);
+        continue;
+      }
+      if (memo.seenBefore(piece, group.id)) {
+        const own = scanSets(group, piece, undefined) ?? group.none;
+        memo.store(piece, group.id, own);
+        if (own !== group.none) hits = orInto(hits, own, group.size);
+        continue;
+      }
+    }
+    rest = rest === undefined ? piece : rest + '\n' + piece;
+  }
+  if (rest !== undefined) hits = scanSets(group, rest, hits);
+  const out = hits ?? group.none;
+  if (joined.length <= MEMO_MAX_SUBJECT) memo.set(joined, group.id, out);
+  return out;
+}
+
+/** `a | b` into a fresh array the first time (scan results are shared and read-only), in place after. */
+function orInto(acc: Uint8Array | undefined, b: Uint8Array, size: number): Uint8Array {
+  if (acc === undefined) return new Uint8Array(b);
+  for (let i = 0; i < size; i++) acc[i] = acc[i]! | b[i]!;
+  return acc;
+}
+
+function exactlyNewlines(s: string, n: number): boolean {
+  let k = 0;
+  for (let at = s.indexOf('\n'); at >= 0; at = s.indexOf('\n', at + 1)) if (++k > n) return false;
+  return k === n;
 }
 
 const MAX_NARROW_SEARCHES = 3;

@@ -8,7 +8,7 @@ import { processRequestBody, processorForContentType } from './body/index.js';
 import { parseQueryInto, parseCookiesInto } from './body/urlencoded.js';
 import { utf8FromBin } from './bytes.js';
 import { VARIABLES } from './variables.js';
-import { scanGroup, narrowerFor, narrowValues } from './prefilter.js';
+import { scanGroup, scanJoined, narrowerFor, narrowValues } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
 import { recall, remember, REMEMBER_MAX_INPUT } from './operators/regex-memo.js';
 import { readsOnlyTx, pureEffects, txWrites, foldable } from './fold.js';
@@ -268,6 +268,11 @@ export class Transaction {
     const engine = this.ruleEngine;
     this.runPhase(5, true);
     this.ruleEngine = engine;
+  }
+
+  /** Phases 1-2 are over: both ran, or a rule or a body limit interrupted the request. */
+  get requestPhasesDone(): boolean {
+    return this.phasesDone >= 2 || this.interruption !== undefined;
   }
 
   responseTypeInspected(): boolean {
@@ -800,7 +805,10 @@ export class Transaction {
     let union = this.unionCache.get(key);
     if (!union) {
       const joined = rule.joinSafe ? this.joinedSafe(rule) : this.joinedValues(rule, rex ? rex.joinKey : rule.joinId);
-      union = joined === undefined ? pf.group.none : scanGroup(pf.group, joined);
+      // the joins of stage arrays hold one piece per value (stages map values one to one)
+      union = joined === undefined ? pf.group.none
+        : rule.prefilterExact || rule.multiMatch ? scanGroup(pf.group, joined)
+          : scanJoined(pf.group, joined, this.stageList(rule, 0).length);
       this.unionCache.set(key, union);
     }
     return union[pf.index] !== 1;
