@@ -1,5 +1,6 @@
 import type { Transformation } from '../types.js';
 import { isSpace } from './util.js';
+import { lowercase } from './lowercase.js';
 
 /**
  * Windows/Unix command-line evasion: drop \ " ' ^, drop spaces before / and (, turn , and ; into
@@ -27,20 +28,29 @@ export const cmdLine: Transformation = {
   name: 'cmdLine',
   fn(s) {
     if (!needsWork(s)) return s;
-    let out = '';
+    // the runs of kept bytes are copied whole (a string built a byte at a time is a chain of
+    // thousands of cons strings: slow, and most of this transformation's allocation), then
+    // lowercased once; the spaces put in are not letters
+    const parts: string[] = [];
     let space = false;
+    let from = -1;
     for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c === 92 || c === 34 || c === 39 || c === 94) continue;
-      if (c === 44 || c === 59 || isSpace(c)) { space = true; continue; }
+      const c = s.charCodeAt(i);
+      const dropped = c === 92 || c === 34 || c === 39 || c === 94;
+      const sep = !dropped && (c === 44 || c === 59 || isSpace(c));
+      if (dropped || sep) {
+        if (from >= 0) { parts.push(s.slice(from, i)); from = -1; }
+        if (sep) space = true;
+        continue;
+      }
       if (space) {
-        if (c !== 47 && c !== 40) out += ' ';
+        if (c !== 47 && c !== 40) parts.push(' ');
         space = false;
       }
-      if (c >= 65 && c <= 90) c += 32;
-      out += String.fromCharCode(c);
+      if (from < 0) from = i;
     }
-    if (space) out += ' ';
-    return out;
+    if (from >= 0) parts.push(s.slice(from));
+    if (space) parts.push(' ');
+    return lowercase.fn(parts.join(''));
   },
 };
