@@ -182,51 +182,51 @@ function scanSets(group: PrefilterGroup, value: string, into: Uint8Array | undef
   return hits;
 }
 
-/** Joins of at most this many values are scanned value by value (see scanJoined). */
-const PIECES_MAX = 32;
+/** Target lists of at most this many values are scanned value by value (see scanValues). */
+export const PIECES_MAX = 32;
 
 /**
- * scanGroup for `count` values joined by `\n`. When the joined string is new but most of its values
- * are not (a request's headers, one of which is a fresh request id), a scan of the whole string
- * costs as much as if every value were new. When no value holds a `\n` (the string has exactly
- * count - 1), each value is looked up in the memo on its own; a value seen once before is scanned
- * alone and remembered, and the values seen for the first time are scanned together, joined by
- * `\n` as before. The result is the OR of the pieces' results: every value is still scanned (alone
- * or among others, in multi-line mode), so every pattern that matches a value is reported.
+ * What the group's Sets report for the values `steps` make of `values` (a rule's target values
+ * before its transformations), value by value through the memo. Scanning the values joined by
+ * `\n` costs the same whether one value or all of them are new: a request's headers, one of which
+ * is a fresh request id, were transformed and scanned whole on every request. Here a value whose
+ * result is remembered costs a lookup (no transformation, no scan); a value seen once before is
+ * transformed, scanned alone and remembered; the values seen for the first time are transformed
+ * and scanned together, joined by `\n` as before. Every value is still scanned, alone or among
+ * others, in multi-line mode, so every pattern that matches one of them is reported: the rule's own
+ * regex, which runs on each value, can only match a value its pattern matches in multi-line mode.
+ * The results are kept apart from those of scanGroup (a value here stands for its transformed form).
  */
-export function scanJoined(group: PrefilterGroup, joined: string, count: number): Uint8Array {
+export function scanValues(group: PrefilterGroup, values: readonly string[], steps: readonly { fn(s: string): string }[]): Uint8Array {
   const memo = group.memo;
-  if (joined.length <= MEMO_MAX_SUBJECT) {
-    const known = memo.get(joined, group.id);
-    if (known) return known;
-  }
-  if (count < 2 || count > PIECES_MAX || !exactlyNewlines(joined, count - 1)) return scanGroup(group, joined);
+  const key = -1 - group.id;
   let hits: Uint8Array | undefined;
   let rest: string | undefined;
-  let from = 0;
-  for (let i = 0; i < count; i++) {
-    const to = i === count - 1 ? joined.length : joined.indexOf('\n', from);
-    const piece = joined.slice(from, to);
-    from = to + 1;
-    if (piece.length <= MEMO_MAX_SUBJECT) {
-      const known = memo.get(piece, group.id);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (v.length <= MEMO_MAX_SUBJECT) {
+      const known = memo.get(v, key);
       if (known) {
         if (known !== group.none) hits = orInto(hits, known, group.size);
         continue;
       }
-      if (memo.seenBefore(piece, group.id)) {
-        const own = scanSets(group, piece, undefined) ?? group.none;
-        memo.store(piece, group.id, own);
+      if (memo.seenBefore(v, key)) {
+        const own = scanSets(group, applySteps(steps, v), undefined) ?? group.none;
+        memo.store(v, key, own);
         if (own !== group.none) hits = orInto(hits, own, group.size);
         continue;
       }
     }
-    rest = rest === undefined ? piece : rest + '\n' + piece;
+    const t = applySteps(steps, v);
+    rest = rest === undefined ? t : rest + '\n' + t;
   }
   if (rest !== undefined) hits = scanSets(group, rest, hits);
-  const out = hits ?? group.none;
-  if (joined.length <= MEMO_MAX_SUBJECT) memo.set(joined, group.id, out);
-  return out;
+  return hits ?? group.none;
+}
+
+function applySteps(steps: readonly { fn(s: string): string }[], v: string): string {
+  for (let i = 0; i < steps.length; i++) v = steps[i]!.fn(v);
+  return v;
 }
 
 /** `a | b` into a fresh array the first time (scan results are shared and read-only), in place after. */
@@ -234,12 +234,6 @@ function orInto(acc: Uint8Array | undefined, b: Uint8Array, size: number): Uint8
   if (acc === undefined) return new Uint8Array(b);
   for (let i = 0; i < size; i++) acc[i] = acc[i]! | b[i]!;
   return acc;
-}
-
-function exactlyNewlines(s: string, n: number): boolean {
-  let k = 0;
-  for (let at = s.indexOf('\n'); at >= 0; at = s.indexOf('\n', at + 1)) if (++k > n) return false;
-  return k === n;
 }
 
 const MAX_NARROW_SEARCHES = 3;

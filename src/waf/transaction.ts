@@ -8,7 +8,7 @@ import { processRequestBody, processorForContentType } from './body/index.js';
 import { parseQueryInto, parseCookiesInto } from './body/urlencoded.js';
 import { utf8FromBin } from './bytes.js';
 import { VARIABLES } from './variables.js';
-import { scanGroup, scanJoined, narrowerFor, narrowValues } from './prefilter.js';
+import { scanGroup, scanValues, PIECES_MAX, narrowerFor, narrowValues } from './prefilter.js';
 import { percentDecode } from './body/percent-decode.js';
 import { recall, remember, REMEMBER_MAX_INPUT } from './operators/regex-memo.js';
 import { readsOnlyTx, pureEffects, txWrites, foldable } from './fold.js';
@@ -130,13 +130,11 @@ export class Transaction {
     this.ruleEngine = rs.settings.ruleEngine;
     this.requestBodyAccess = rs.settings.requestBodyAccess;
     this.responseBodyAccess = rs.settings.responseBodyAccess;
-    for (const n of ['ARGS_GET', 'ARGS_POST', 'REQUEST_HEADERS', 'REQUEST_COOKIES', 'RESPONSE_HEADERS', 'TX', 'FILES',
-      'FILES_SIZES', 'FILES_TMPNAMES', 'FILES_TMP_CONTENT', 'MULTIPART_PART_HEADERS', 'MATCHED_VARS', 'ENV', 'GEO']) {
-      this.collections.set(n, new Collection());
-    }
+    // the other collections are made on first use (collection()): an absent one reads as empty,
+    // and most stay empty (a GET has no ARGS_POST, FILES, RESPONSE_HEADERS with responses off...)
     // looked up per rule (MATCHED_VARS) or per setvar/capture (TX): kept at hand
-    this.mv = this.collections.get('MATCHED_VARS')!;
-    this.txc = this.collections.get('TX')!;
+    this.mv = this.collection('MATCHED_VARS');
+    this.txc = this.collection('TX');
     const c = cachesFor(rs);
     this.store = c.store;
     this.targetsCache = new PhaseCache(c.targets);
@@ -804,11 +802,15 @@ export class Transaction {
     const key = rex ? rex.unionKey : rule.unionId;
     let union = this.unionCache.get(key);
     if (!union) {
-      const joined = rule.joinSafe ? this.joinedSafe(rule) : this.joinedValues(rule, rex ? rex.joinKey : rule.joinId);
-      // the joins of stage arrays hold one piece per value (stages map values one to one)
-      union = joined === undefined ? pf.group.none
-        : rule.prefilterExact || rule.multiMatch ? scanGroup(pf.group, joined)
-          : scanJoined(pf.group, joined, this.stageList(rule, 0).length);
+      // a few values (a request's headers): value by value, so the values seen before cost a
+      // lookup whatever else the request holds (see scanValues)
+      const few = rule.prefilterExact || rule.multiMatch ? undefined : this.stageList(rule, 0);
+      if (few !== undefined && few.length <= PIECES_MAX) {
+        union = scanValues(pf.group, few, rule.transforms);
+      } else {
+        const joined = rule.joinSafe ? this.joinedSafe(rule) : this.joinedValues(rule, rex ? rex.joinKey : rule.joinId);
+        union = joined === undefined ? pf.group.none : scanGroup(pf.group, joined);
+      }
       this.unionCache.set(key, union);
     }
     return union[pf.index] !== 1;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import RE2 from 're2';
 import { RuleSetBuilder } from '../../../src/waf/ruleset.js';
-import { scanGroup, scanJoined } from '../../../src/waf/prefilter.js';
+import { scanGroup, scanValues } from '../../../src/waf/prefilter.js';
 import { Collection } from '../../../src/waf/collection.js';
 import { compileKeySelector } from '../../../src/waf/key-selector.js';
 import { OPERATORS } from '../../../src/waf/operators/index.js';
@@ -49,41 +49,45 @@ test('Set scans of remembered subjects answer as a fresh scan does (random subje
   }
 });
 
-test('joined values scanned piece by piece report every pattern some value matches (values new, seen once, remembered)', () => {
-  const b = new RuleSetBuilder();
-  b.addText([
-    'SecRule REQUEST_HEADERS "@rx (?i)union\\s+select" "id:1,phase:1,pass"',
-    'SecRule REQUEST_HEADERS "@rx <script" "id:2,phase:1,pass"',
-    'SecRule REQUEST_HEADERS "@rx ^foo$" "id:3,phase:1,pass"',
-    'SecRule REQUEST_HEADERS "@pm bar xyz" "id:4,phase:1,pass"',
-    'SecRule REQUEST_HEADERS "@rx a\\nb" "id:5,phase:1,pass"',
-    'SecRule REQUEST_HEADERS "@rx [\\n\\r]" "id:6,phase:1,pass"',
-    'SecRule REQUEST_HEADERS "@rx ^x" "id:7,phase:1,pass"',
-  ].join('\n'), 't.conf');
-  const rs = b.build();
-  const rules = rs.rules.filter((r): r is Rule & Required<Pick<Rule, 'prefilter'>> => r.prefilter !== undefined);
-  assert.equal(rules.length, 7);
-  const group = rules[0]!.prefilter.group;
-  assert.ok(rules.every((r) => r.prefilter.group === group), 'one group');
-  const alone = rules.map((r) => new RE2('(?m)' + pcreSpaceToRe2(r.op!.fn.pattern!), 's'));
-  // a small pool of values that come back (seen for the first time, once before, remembered) and
-  // one fresh value per request, like a request id
-  const pool = Array.from({ length: 12 }, () => randomValue(6));
-  let reported = 0;
-  for (let round = 0; round < 3000; round++) {
-    const values: string[] = [];
-    for (let i = 1 + rnd(6); i > 0; i--) values.push(rnd(3) === 0 ? randomValue(8) : pool[rnd(pool.length)]!);
-    values.push(`fresh-${round}-${randomValue(4)}`);
-    if (round % 97 === 0) values.push('y'.repeat(300));
-    const hits = scanJoined(group, values.join('\n'), values.length);
-    rules.forEach((r, i) => {
-      const some = values.some((v) => alone[i]!.test(v));
-      if (some) reported++;
-      if (some) assert.equal(hits[r.prefilter.index], 1, `${r.op!.fn.pattern} matches one of ${JSON.stringify(values)}`);
-    });
-  }
-  assert.ok(reported > 1000, 'the random values match the patterns often enough to test something');
-});
+for (const chain of ['t:none', 't:urlDecodeUni,t:lowercase']) {
+  test(`target values scanned one by one through the memo report every pattern some transformed value matches (${chain}; values new, seen once, remembered)`, () => {
+    const b = new RuleSetBuilder();
+    b.addText([
+      'SecRule REQUEST_HEADERS "@rx (?i)union\\s+select" "id:1,phase:1,pass,CHAIN"',
+      'SecRule REQUEST_HEADERS "@rx <script" "id:2,phase:1,pass,CHAIN"',
+      'SecRule REQUEST_HEADERS "@rx ^foo$" "id:3,phase:1,pass,CHAIN"',
+      'SecRule REQUEST_HEADERS "@pm bar xyz" "id:4,phase:1,pass,CHAIN"',
+      'SecRule REQUEST_HEADERS "@rx a\\nb" "id:5,phase:1,pass,CHAIN"',
+      'SecRule REQUEST_HEADERS "@rx [\\n\\r]" "id:6,phase:1,pass,CHAIN"',
+      'SecRule REQUEST_HEADERS "@rx ^x" "id:7,phase:1,pass,CHAIN"',
+    ].join('\n').replaceAll('CHAIN', chain), 't.conf');
+    const rs = b.build();
+    const rules = rs.rules.filter((r): r is Rule & Required<Pick<Rule, 'prefilter'>> => r.prefilter !== undefined);
+    assert.equal(rules.length, 7);
+    const group = rules[0]!.prefilter.group;
+    assert.ok(rules.every((r) => r.prefilter.group === group), 'one group');
+    const steps = rules[0]!.transforms;
+    const transform = (v: string): string => steps.reduce((x, t) => t.fn(x), v);
+    const alone = rules.map((r) => new RE2('(?m)' + pcreSpaceToRe2(r.op!.fn.pattern!), 's'));
+    // a small pool of values that come back (seen for the first time, once before, remembered) and
+    // one fresh value per request, like a request id
+    const pool = Array.from({ length: 12 }, () => randomValue(6) + (rnd(4) === 0 ? '%3Cscript' : ''));
+    let reported = 0;
+    for (let round = 0; round < 3000; round++) {
+      const values: string[] = [];
+      for (let i = 1 + rnd(6); i > 0; i--) values.push(rnd(3) === 0 ? randomValue(8) : pool[rnd(pool.length)]!);
+      values.push(`fresh-${round}-${randomValue(4)}`);
+      if (round % 97 === 0) values.push('y'.repeat(300) + 'UNION select');
+      const hits = scanValues(group, values, steps);
+      rules.forEach((r, i) => {
+        const some = values.some((v) => alone[i]!.test(transform(v)));
+        if (some) reported++;
+        if (some) assert.equal(hits[r.prefilter.index], 1, `${r.op!.fn.pattern} matches one of ${JSON.stringify(values)} after ${chain}`);
+      });
+    }
+    assert.ok(reported > 1000, 'the random values match the patterns often enough to test something');
+  });
+}
 
 test('regex operators remember short values: the answer and the captures are the same the second time', () => {
   const rx = OPERATORS.get('rx')!.compile('^(a+)(b*)c', { where: { file: 't', line: 1 }, dir: '.' });
