@@ -89,6 +89,9 @@ export class ProxyRequest implements BodySource, RequestHead {
   }
 
   private wake: (() => void) | null = null;
+  /** The connection's peer, read once per connection rather than per request (a getpeername each). */
+  remoteAddress = '';
+  remotePort = 0;
 
   /**
    * Reads up to `limit` bytes of the body for the filters: the prefix, and whether the body ended

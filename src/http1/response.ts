@@ -5,6 +5,14 @@ import type { ProxyRequest } from './request.js';
 export type HeaderValue = string | number | readonly string[];
 export type ResponseHeaders = Record<string, HeaderValue | undefined>;
 
+/** Who is told when the caller's connection goes away or drains (the upstream exchange feeding it). */
+export interface ResponseWatcher {
+  /** The caller's connection went away before the response was complete (called once). */
+  callerClosed(): void;
+  /** A write that returned false has drained. */
+  callerDrained(): void;
+}
+
 /** What the response reports back to its connection. */
 export interface ResponseOwner {
   responseDone(res: ProxyResponse, keepAlive: boolean): void;
@@ -67,10 +75,9 @@ export class ProxyResponse {
   finished = false;
   /** Set false to close the connection after this response. */
   shouldKeepAlive: boolean;
-  /** Called once if the caller's connection goes away before the response is complete. */
-  onClose: (() => void) | null = null;
-  /** Called once when a write that returned false has drained. */
-  onDrain: (() => void) | null = null;
+  /** Told when the caller goes away or a full socket drains; an object, so no closure per response. */
+  watcher: ResponseWatcher | null = null;
+  private drainListening = false;
   private head: string | null = null;
   private chunked = false;
   private noBody = false;
@@ -156,15 +163,15 @@ export class ProxyResponse {
       ok = s.write(CRLF, 'latin1');
       s.uncork();
     } else ok = this.out(chunk);
-    if (!ok) this.socket.once('drain', this.drained);
+    if (!ok && !this.drainListening) {
+      this.drainListening = true;
+      this.socket.once('drain', () => {
+        this.drainListening = false;
+        this.watcher?.callerDrained();
+      });
+    }
     return ok;
   }
-
-  private readonly drained = (): void => {
-    const f = this.onDrain;
-    this.onDrain = null;
-    f?.();
-  };
 
   end(chunk?: Buffer | string): void {
     if (this.finished) return;
@@ -240,8 +247,8 @@ export class ProxyResponse {
   /** @internal the caller's connection closed */
   closed(): void {
     if (this.finished) return;
-    const f = this.onClose;
-    this.onClose = null;
-    f?.();
+    const w = this.watcher;
+    this.watcher = null;
+    w?.callerClosed();
   }
 }

@@ -108,11 +108,15 @@ class ServerConn implements BodyFlow, ResponseOwner {
   private partialUrl = '';
   /** The socket's handle when the parser reads it directly (pause = readStop). */
   private readonly handle: StreamHandle | null;
+  private readonly remoteAddress: string;
+  private readonly remotePort: number;
 
   constructor(
     private readonly server: Http1Server,
     readonly socket: Socket,
   ) {
+    this.remoteAddress = socket.remoteAddress ?? '';
+    this.remotePort = socket.remotePort ?? 0;
     const p = (this.parser = newParser(HTTPParser.REQUEST, server.o.maxHeaderSize));
     // No kOnMessageBegin and, for requests without a body, no kOnMessageComplete: each callback is a
     // C++-to-JS call per request. When a message starts is read off the reads instead (afterExecute).
@@ -139,6 +143,8 @@ class ServerConn implements BodyFlow, ResponseOwner {
       }
       const hasBody = chunked || (length !== undefined && length > 0);
       const req = new ProxyRequest(this, socket, methodName, target, major === 1 && minor === 1 ? '1.1' : `${major}.${minor}`, raw, shouldKeepAlive, chunked ? undefined : length, hasBody);
+      req.remoteAddress = this.remoteAddress;
+      req.remotePort = this.remotePort;
       if (hasBody) {
         this.parsing = req;
         this.messageStart = started !== 0 ? started : Date.now();

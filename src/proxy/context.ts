@@ -12,6 +12,9 @@ export interface RequestHead {
   /** Lower-cased names; built on first use. */
   readonly headers: IncomingHttpHeaders;
   readonly socket: { readonly remoteAddress?: string | undefined; readonly remotePort?: number | undefined };
+  /** The caller's address and port when the server read them once for the connection (else from socket). */
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
   /** The whole body has been received. */
   readonly complete: boolean;
 }
@@ -132,8 +135,9 @@ export class RequestContext {
     this.path = init.path;
     this.query = init.query;
     this.authority = init.authority;
-    this.remoteAddress = init.req.socket.remoteAddress ?? '';
-    this.remotePort = init.req.socket.remotePort ?? 0;
+    const req = init.req;
+    this.remoteAddress = req.remoteAddress ?? req.socket.remoteAddress ?? '';
+    this.remotePort = req.remotePort ?? req.socket.remotePort ?? 0;
     this.startNs = init.startNs;
   }
 

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ProxyRequest } from '../http1/request.js';
-import type { ProxyResponse } from '../http1/response.js';
+import type { ProxyResponse, ResponseWatcher } from '../http1/response.js';
 import type { BodySink, BodySource } from '../http1/body.js';
 import { UpstreamTimeoutError, ConnectTimeoutError, type UpstreamPool, type ExchangeController, type ExchangeHandler } from '../http1/upstream-pool.js';
 import type { Logger } from '../log.js';
@@ -321,8 +321,10 @@ function end(t: Turn): void {
  * chunk is held until the next event, so a small response leaves in one write with its headers.
  * Backpressure: a full caller socket pauses the upstream connection until it drains.
  */
-class Exchange implements ExchangeHandler {
+class Exchange implements ExchangeHandler, ResponseWatcher {
   private controller: ExchangeController | null = null;
+  /** The upstream is paused until the caller's socket drains. */
+  private drainWanted = false;
   private held: Buffer | null = null;
   private started = false;
   private finished = false;
@@ -352,13 +354,10 @@ class Exchange implements ExchangeHandler {
     this.req = turn.req;
     this.res = turn.res;
     this.snap = turn.snap;
-    const res = this.res;
-    this.onClose = this.onClose.bind(this);
-    this.onDrain = this.onDrain.bind(this);
-    res.onClose = this.onClose;
+    this.res.watcher = this;
   }
 
-  private onClose(): void {
+  callerClosed(): void {
     if (this.finished) return;
     // The caller went away before the answer was complete: stop the upstream exchange too.
     this.ctx.outcome = 'client_aborted';
@@ -366,14 +365,16 @@ class Exchange implements ExchangeHandler {
     this.finish();
   }
 
-  private onDrain(): void {
+  callerDrained(): void {
+    if (!this.drainWanted) return;
+    this.drainWanted = false;
     this.controller?.resume();
   }
 
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
-    this.res.onClose = null;
+    this.res.watcher = null;
     end(this.turn);
   }
 
@@ -437,7 +438,7 @@ class Exchange implements ExchangeHandler {
     this.held = chunk;
     if (held !== null && !this.res.write(held)) {
       controller.pause();
-      this.res.onDrain = this.onDrain;
+      this.drainWanted = true;
     }
   }
 

@@ -20,6 +20,11 @@ const OWNED_UPSTREAM = new Set(['x-forwarded-client-cert', 'x-meshguard-request-
 /** Names listed in `Connection` (lower-cased), which are hop-by-hop for this message. */
 export function connectionListed(value: string | string[] | undefined): Set<string> | null {
   if (value === undefined) return null;
+  // What nearly every message says, and lists no header.
+  if (typeof value === 'string' && (value.length === 10 || value.length === 5)) {
+    const v = value.toLowerCase();
+    if (v === 'keep-alive' || v === 'close') return null;
+  }
   const joined = Array.isArray(value) ? value.join(',') : value;
   let out: Set<string> | null = null;
   for (const part of joined.split(',')) {
