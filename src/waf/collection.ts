@@ -27,7 +27,11 @@ export class Collection {
 
   /** Replaces every value of `key` with one. */
   set(key: string, value: string): void {
-    const lk = key.toLowerCase();
+    this.setLower(key, key.toLowerCase(), value);
+  }
+
+  /** set() with the key already lower-cased (`lk` must be `key.toLowerCase()`). */
+  setLower(key: string, lk: string, value: string): void {
     const byKey = (this.byKey ??= new Map());
     const list = byKey.get(lk);
     if (list && list.length === 1) {

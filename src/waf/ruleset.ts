@@ -66,6 +66,14 @@ export interface RuleSet {
   componentSignatures: string[];
   /** How many distinct keys the per-phase caches use (see phase-cache.ts). */
   cacheSlots: number;
+  /**
+   * Per phase, per item: the index a matched rule's skipAfter jumps to (its marker's, or the end
+   * when the marker is missing), -1 for items without one; resolved at build instead of a map
+   * lookup per match.
+   */
+  skipTo: Record<Phase, Int32Array>;
+  /** How many rules and chain links there are: Rule.index runs from 0 to this. */
+  linkCount: number;
 }
 
 /** Directives we accept and ignore: they configure logging/storage the sidecar does not have. */
@@ -171,7 +179,19 @@ export class RuleSetBuilder {
     }
     const byId = new Map<number, Rule>();
     for (const r of this.rules) byId.set(r.id, r);
-    return { phases, markers, defaults: this.defaults, settings: this.settings, rules: this.rules, byId, componentSignatures: this.signatures, cacheSlots: keyIds.size };
+    let linkCount = 0;
+    for (const r of this.rules) for (let l: Rule | undefined = r; l; l = l.chain) l.index = linkCount++;
+    const skipTo = {} as Record<Phase, Int32Array>;
+    for (const p of [1, 2, 3, 4, 5] as Phase[]) {
+      const items = phases[p];
+      const to = new Int32Array(items.length).fill(-1);
+      items.forEach((it, i) => {
+        if ('marker' in it || it.skipAfter === undefined) return;
+        to[i] = markers[p].get(it.skipAfter) ?? items.length;
+      });
+      skipTo[p] = to;
+    }
+    return { phases, markers, defaults: this.defaults, settings: this.settings, rules: this.rules, byId, componentSignatures: this.signatures, cacheSlots: keyIds.size, skipTo, linkCount };
   }
 
   private directive(d: RawDirective, dir: string): void {
@@ -462,7 +482,7 @@ export function newRule(where: Where): Rule {
     id: 0, phase: 2, where, targets: [], exclusions: new Map(), op: undefined, transforms: [], tkey: '',
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
-    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', ptargets: [], joinSafe: false, tprefixes: [], stageKeys: [], narrowKey: '', stageIds: [], joinId: 0, unionId: 0, selId: 0, writes: [],
+    effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', ptargets: [], joinSafe: false, tprefixes: [], stageKeys: [], narrowKey: '', stageIds: [], joinId: 0, unionId: 0, selId: 0, index: 0, writes: [],
   };
 }
 

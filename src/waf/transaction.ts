@@ -338,16 +338,20 @@ export class Transaction {
     return this.argsCache;
   }
 
+  // TX is nearly every setvar's and macro's collection: no lookup by name for it
+
+  /** A lower-case key's first value. */
   getVar(col: string, lkey: string): string | undefined {
-    return this.collection(col).first(lkey);
+    return (col === 'TX' ? this.txc : this.collection(col)).first(lkey);
   }
 
+  /** Sets a lower-case key (the key it reports is the lower-case one, as setvar names it). */
   setVar(col: string, lkey: string, value: string): void {
-    this.collection(col).set(lkey, value);
+    (col === 'TX' ? this.txc : this.collection(col)).setLower(lkey, lkey, value);
   }
 
   deleteVar(col: string, lkey: string): void {
-    this.collection(col).delete(lkey);
+    (col === 'TX' ? this.txc : this.collection(col)).delete(lkey);
   }
 
   setCapture(i: number, value: string): void {
@@ -369,6 +373,7 @@ export class Transaction {
   macroValue(name: string, key: string | undefined): string {
     switch (name) {
       case 'TX':
+        return key === undefined ? '' : this.txc.first(key) ?? '';
       case 'IP':
       case 'GLOBAL':
       case 'SESSION':
@@ -429,12 +434,14 @@ export class Transaction {
   }
 
   private removalSig = '';
-  private rexCache = new Map<Rule, RuntimeEx | null>();
+  // by Rule.index: an array read per rule instead of a map lookup keyed by the rule object (after
+  // CRS 941010's removal, every rule asks, ~160 times per GET)
+  private rexCache: (RuntimeEx | null | undefined)[] = [];
 
   /** Run-time target removals that apply to this rule (null: none), memoized until the next ctl. */
   private ruleRuntimeEx(rule: Rule): RuntimeEx | null {
     if (this.removedTargets.length === 0) return null;
-    let r = this.rexCache.get(rule);
+    let r = this.rexCache[rule.index];
     if (r === undefined) {
       const ex = this.runtimeExclusions(rule);
       if (ex) {
@@ -443,7 +450,7 @@ export class Transaction {
       } else {
         r = null;
       }
-      this.rexCache.set(rule, r);
+      this.rexCache[rule.index] = r;
     }
     return r;
   }
@@ -473,7 +480,7 @@ export class Transaction {
     if (this.allowed === 'all' && phase !== 5) return undefined;
     if (this.allowed === 'request' && phase <= 2) return undefined;
     const items = this.rs.phases[phase];
-    const markers = this.rs.markers[phase];
+    const skipTo = this.rs.skipTo[phase];
     let i = 0;
     if (phase === 1) i = this.startFromPrefix();
     while (i < items.length) {
@@ -495,8 +502,7 @@ export class Transaction {
         return this.interruption;
       }
       if (item.skipAfter !== undefined) {
-        const at = markers.get(item.skipAfter);
-        i = at === undefined ? items.length : at;
+        i = skipTo[i]!;
         continue;
       }
       if (item.skip > 0) {
@@ -623,7 +629,7 @@ export class Transaction {
     this.buildingPrefix = true;
     this.beginCaches();
     const items = this.rs.phases[1];
-    const markers = this.rs.markers[1];
+    const skipTo = this.rs.skipTo[1];
     const tx = this.txc;
     const mv = this.mv;
     const capture = (resume: number): Prefix => ({
@@ -647,8 +653,7 @@ export class Transaction {
         const d = item.disruptive === 'block' ? this.rs.defaults[1].disruptive : item.disruptive;
         if (d !== undefined && d !== 'pass') break;
         if (item.skipAfter !== undefined) {
-          const at = markers.get(item.skipAfter);
-          i = at === undefined ? items.length : at;
+          i = skipTo[i]!;
           good = capture(i);
           continue;
         }
@@ -1158,11 +1163,11 @@ function removalSignature(sel: { ids?: IdRange[]; tag?: string }, targets: RawTa
   return sig;
 }
 
-const rexCaches = new WeakMap<RuleSet, Map<string, Map<Rule, RuntimeEx | null>>>();
+const rexCaches = new WeakMap<RuleSet, Map<string, (RuntimeEx | null | undefined)[]>>();
 const MAX_SHARED_REMOVAL_SETS = 256;
 
 /** The per-rule run-time exclusions for one sequence of removals, kept per rule set (bounded). */
-function sharedRexCache(rs: RuleSet, sig: string): Map<Rule, RuntimeEx | null> {
+function sharedRexCache(rs: RuleSet, sig: string): (RuntimeEx | null | undefined)[] {
   let bySig = rexCaches.get(rs);
   if (!bySig) {
     bySig = new Map();
@@ -1170,7 +1175,7 @@ function sharedRexCache(rs: RuleSet, sig: string): Map<Rule, RuntimeEx | null> {
   }
   let c = bySig.get(sig);
   if (!c) {
-    c = new Map();
+    c = new Array<RuntimeEx | null | undefined>(rs.linkCount).fill(undefined);
     if (bySig.size < MAX_SHARED_REMOVAL_SETS) bySig.set(sig, c);
   }
   return c;

@@ -160,6 +160,8 @@ export interface Rule {
   joinId: number;
   unionId: number;
   selId: number;
+  /** This rule's (or chain link's) place among its rule set's links: a slot in per-rule arrays. */
+  index: number;
   /** Every transformation is joinSafe (and no multiMatch): the prefilter transforms the joined values. */
   joinSafe: boolean;
   /** The selected values do not change within a phase (no TX, MATCHED_*, ...): they may be cached. */

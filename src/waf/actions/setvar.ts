@@ -26,8 +26,10 @@ export const setvar: ActionDef = {
     else if (rhs.startsWith('-')) { op = '-'; rhs = rhs.slice(1); }
     const val = compileMacro(rhs);
     rule.writes.push({ collection, key, value: val });
+    // a constant name is lower-cased once here, not on every run
+    const constKey = key.constant ? key.text.toLowerCase() : undefined;
     rule.effects.push((tx) => {
-      const k = expandMacro(key, tx).toLowerCase();
+      const k = constKey ?? expandMacro(key, tx).toLowerCase();
       if (del) { tx.deleteVar(collection, k); return; }
       const v = expandMacro(val, tx);
       if (op === '=') { tx.setVar(collection, k, v); return; }

@@ -25,6 +25,34 @@ SecAction "id:3,phase:1,pass"
   assert.deepEqual(ids(run(e)), [3]);
 });
 
+test('skipAfter naming a rule id jumps past that rule; an unknown marker ends the phase, not the request', () => {
+  const e = engineFrom(`
+SecAction "id:1,phase:1,pass,nolog,skipAfter:3"
+SecAction "id:2,phase:1,pass"
+SecAction "id:3,phase:1,pass"
+SecAction "id:4,phase:1,pass"
+SecAction "id:5,phase:1,pass,nolog,skipAfter:NO_SUCH_MARKER"
+SecAction "id:6,phase:1,pass"
+SecAction "id:7,phase:2,pass"
+`);
+  assert.deepEqual(ids(run(e)), [4, 7]);
+});
+
+test('setvar names are case-insensitive: a constant name with capitals is read back by any case', () => {
+  const e = engineFrom(`
+SecAction "id:1,phase:1,pass,nolog,setvar:tx.MixedCase=7,setvar:tx.Counter=+2,setvar:tx.COUNTER=+3"
+SecRule TX:mixedcase "@eq 7" "id:2,phase:1,pass"
+SecRule TX:MIXEDCASE "@eq 7" "id:3,phase:1,pass"
+SecRule TX:counter "@eq 5" "id:4,phase:1,pass,setvar:!tx.MIXEDCASE"
+SecRule &TX:mixedcase "@eq 0" "id:5,phase:2,pass"
+`);
+  const tx = run(e);
+  assert.deepEqual(ids(tx), [2, 3, 4, 5]);
+  assert.equal(tx.getVar('TX', 'counter'), '5');
+  // reported under the lower-case name, as before
+  assert.deepEqual(tx.collection('TX').entries().filter((x) => x.key.toLowerCase() === 'counter').map((x) => x.key), ['counter']);
+});
+
 test('setvar arithmetic, deletion, macros in keys; counting; exclusions; regex selectors', () => {
   const e = engineFrom(`
 SecAction "id:1,phase:1,pass,nolog,setvar:tx.score=10,setvar:tx.score=+5,setvar:tx.score=-3,setvar:'tx.%{REQUEST_METHOD}_seen=%{REQUEST_HEADERS.host}',setvar:tx.gone=1,setvar:!tx.gone"
