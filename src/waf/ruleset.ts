@@ -380,7 +380,7 @@ export class RuleSetBuilder {
       const vname = t.name.toUpperCase();
       const variable = VARIABLES.get(vname);
       if (!variable) throw new UserInputError(where, `unknown variable "${t.name}"`);
-      const filter: KeyFilter = {};
+      const filter: KeyFilter = { key: undefined, keyRx: undefined };
       let xpath: string | undefined;
       if (t.key !== undefined) {
         if (vname === 'XML') xpath = t.key;
@@ -396,8 +396,8 @@ export class RuleSetBuilder {
       if (t.key !== undefined && !variable.collection && vname !== 'XML') {
         throw new UserInputError(where, `variable ${vname} is not a collection: it takes no key`);
       }
-      const target: Target = { variable, count: t.count, ...filter };
-      if (xpath !== undefined) target.xpath = xpath;
+      // every target has the same fields (one hidden class): the rule walk reads them on every request
+      const target: Target = { variable, count: t.count, key: filter.key, keyRx: filter.keyRx, xpath };
       rule.targets.push(target);
     }
   }
@@ -483,6 +483,9 @@ export function newRule(where: Where): Rule {
     multiMatch: false, capture: false, chain: undefined, starter: undefined, chained: false, disruptive: undefined,
     status: undefined, log: undefined, msg: undefined, logdata: undefined, severity: undefined, tags: [], ver: undefined,
     effects: [], skipAfter: undefined, skip: 0, allowScope: undefined, actionNames: [], targetSig: '', stableTargets: false, section: 0, joinKey: '', unionKey: '', prefilterExact: false, psig: '', ptargets: [], joinSafe: false, tprefixes: [], stageKeys: [], narrowKey: '', stageIds: [], joinId: 0, unionId: 0, selId: 0, index: 0, writes: [],
+    // set later on some rules only: declared here so that every rule has one hidden class (with
+    // three, each property read of the rule walk was a polymorphic lookup)
+    prefilter: undefined, folded: undefined,
   };
 }
 

@@ -14,11 +14,13 @@ function scalar(name: string, get: (tx: Transaction) => string | undefined): Var
       const v = get(tx);
       return v === undefined ? NONE : [{ key: '', value: v }];
     },
+    lookup: undefined,
+    select: undefined,
   };
 }
 
 function collection(name: string, get: (tx: Transaction) => readonly Entry[], lookup?: (tx: Transaction, lkey: string) => readonly Entry[]): VariableDef {
-  return lookup ? { name, collection: true, entries: get, lookup } : { name, collection: true, entries: get };
+  return { name, collection: true, entries: get, lookup, select: undefined };
 }
 
 /** A stored collection: keyed targets (`REQUEST_HEADERS:Host`) are a map lookup. */
@@ -35,7 +37,7 @@ function stored(name: string): VariableDef {
 
 /** The keys of a collection, as values (ARGS_NAMES...). */
 function names(name: string, get: (tx: Transaction) => readonly Entry[]): VariableDef {
-  return { name, collection: true, entries: (tx) => get(tx).map((e) => ({ key: e.key, value: e.key })) };
+  return { name, collection: true, entries: (tx) => get(tx).map((e) => ({ key: e.key, value: e.key })), lookup: undefined, select: undefined };
 }
 
 const col = (n: string) => {
@@ -45,7 +47,11 @@ const col = (n: string) => {
 const args = (tx: Transaction): readonly Entry[] => tx.args();
 const sc = (n: string) => (tx: Transaction) => tx.scalars.get(n);
 
-/** Every variable a rule can name, by upper-case SecLang name. */
+/**
+ * Every variable a rule can name, by upper-case SecLang name. Each definition has the same fields
+ * (`lookup`/`select` undefined when absent): one hidden class, so reading them per target stays a
+ * monomorphic property load.
+ */
 export const VARIABLES: ReadonlyMap<string, VariableDef> = new Map(
   [
     collection('ARGS', args, (tx, k) => {
@@ -81,7 +87,7 @@ export const VARIABLES: ReadonlyMap<string, VariableDef> = new Map(
     collection('RULE', (tx) => tx.ruleEntries()),
     collection('MATCHED_VARS', col('MATCHED_VARS')),
     names('MATCHED_VARS_NAMES', (tx) => tx.collection('MATCHED_VARS').entries()),
-    { name: 'XML', collection: true, entries: (tx: Transaction) => tx.xmlEntries('/*') } as VariableDef,
+    { name: 'XML', collection: true, entries: (tx: Transaction) => tx.xmlEntries('/*'), lookup: undefined, select: undefined },
     scalar('MATCHED_VAR', (tx) => tx.matchedVar),
     scalar('MATCHED_VAR_NAME', (tx) => tx.matchedVarName),
     ...[
