@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RequestContext } from '../proxy/context.js';
@@ -6,6 +5,8 @@ import type { AuditRecord, CapturedBody, CapturedMessage } from './record.js';
 import { RECORD_VERSION } from './record.js';
 import type { BodyCapture } from './capture.js';
 import { isJsonContentType, REDACTED, type Redactor } from './redact.js';
+import { isoTime } from './iso-time.js';
+import { newRequestId } from '../proxy/request-id.js';
 
 function isFormContentType(ct: string | string[] | undefined): boolean {
   const v = (Array.isArray(ct) ? ct[0] : ct)?.toLowerCase() ?? '';
@@ -63,8 +64,9 @@ export function buildRecord(i: RecordInput): AuditRecord {
   const waf = ctx.waf;
   return {
     v: RECORD_VERSION,
-    id: randomUUID(),
-    time: new Date(now - totalMs).toISOString(),
+    // A v4 UUID like crypto.randomUUID's, from a pooled CSPRNG batch and without its concatenation garbage.
+    id: newRequestId(),
+    time: isoTime(now - totalMs),
     requestId: ctx.requestId,
     listener: ctx.listener,
     rule: i.rule,

@@ -1,9 +1,10 @@
-import type { Registry, Counter, Gauge } from 'prom-client';
+import { Gauge, type Registry, type Counter } from 'prom-client';
 import { counter, gauge } from '../admin/metrics-util.js';
 import type { Logger } from '../log.js';
 import type { AuditRecord } from './record.js';
 import type { RecordSink } from './sink.js';
 import { DiskSpool } from './spool.js';
+import { recordJson } from './record-json.js';
 
 export interface RunnerOptions {
   /** Records held in memory. */
@@ -28,10 +29,29 @@ interface SinkMetrics {
   errors: CounterChild;
 }
 
+/** The open runners of each registry, whose backlog `audit_queued` reads when it is scraped. */
+const openRunners = new WeakMap<Registry, Set<SinkRunner>>();
+
+/**
+ * `audit_queued` is read from the runners when it is scraped rather than set on every record: one
+ * less metric update per request, and never a value older than the backlog it reports.
+ */
+function queuedGauge(reg: Registry): Gauge<'sink'> {
+  const name = 'audit_queued';
+  const existing = reg.getSingleMetric(name);
+  if (existing) return existing as Gauge<'sink'>;
+  return new Gauge<'sink'>({
+    name, help: 'Audit records waiting for a sink (memory and spool)', labelNames: ['sink'], registers: [reg],
+    collect() {
+      for (const r of openRunners.get(reg) ?? []) this.labels({ sink: r.name }).set(r.backlog);
+    },
+  });
+}
+
 function sinkMetrics(reg: Registry, sink: string): SinkMetrics {
   const l = { sink };
   return {
-    queued: gauge(reg, 'audit_queued', 'Audit records waiting for a sink (memory and spool)', ['sink'] as const).labels(l),
+    queued: queuedGauge(reg).labels(l),
     lag: gauge(reg, 'audit_lag_seconds', 'Seconds between a request and the write of its audit record, last batch', ['sink'] as const).labels(l),
     written: counter(reg, 'audit_written_total', 'Audit records a sink persisted', ['sink'] as const).labels(l),
     spooled: counter(reg, 'audit_spooled_total', 'Audit records put in a sink\'s disk spool', ['sink'] as const).labels(l),
@@ -58,6 +78,7 @@ export class SinkRunner {
   private readonly m: SinkMetrics;
   private lastErrorLog = 0;
   private wake: (() => void) | null = null;
+  private readonly registry: Registry;
 
   constructor(
     readonly sink: RecordSink,
@@ -66,6 +87,10 @@ export class SinkRunner {
     private readonly logger: Logger,
   ) {
     this.m = sinkMetrics(metrics, sink.name);
+    let open = openRunners.get(metrics);
+    if (!open) openRunners.set(metrics, open = new Set());
+    open.add(this);
+    this.registry = metrics;
     this.spool = opts.onFull === 'spool'
       ? new DiskSpool(opts.spoolDir, opts.spoolMaxBytes, (lost, err) => {
           this.m.dropped.inc(lost);
@@ -102,12 +127,11 @@ export class SinkRunner {
       if (!spooling && this.mem.length < this.opts.queue) {
         this.mem.push(rec);
       } else if (this.spool) {
-        if (this.spool.append([JSON.stringify(rec)])) this.m.spooled.inc();
+        if (this.spool.append([recordJson(rec)])) this.m.spooled.inc();
         else this.m.dropped.inc();
       } else {
         this.m.dropped.inc();
       }
-      this.m.queued.set(this.backlog);
       this.kick();
     } catch (err) {
       this.m.dropped.inc();
@@ -181,7 +205,7 @@ export class SinkRunner {
           const rest = [...batch, ...this.mem];
           this.mem = [];
           let ok = false;
-          try { ok = await this.spool.prepend(rest.map((r) => JSON.stringify(r))); } catch (e) { this.logError('audit spool write failed', e as Error); }
+          try { ok = await this.spool.prepend(rest.map(recordJson)); } catch (e) { this.logError('audit spool write failed', e as Error); }
           if (ok) this.m.spooled.inc(rest.length);
           else this.m.dropped.inc(rest.length);
         } else {
@@ -189,9 +213,7 @@ export class SinkRunner {
         }
         if (this.closed) break;
       }
-      this.m.queued.set(this.backlog);
     }
-    this.m.queued.set(this.backlog);
     if (this.backlog === 0) this.m.lag.set(0);
   }
 
@@ -218,13 +240,15 @@ export class SinkRunner {
       this.mem = [];
       let ok = false;
       if (this.spool) {
-        try { ok = await this.spool.prepend(left.map((r) => JSON.stringify(r))); } catch { ok = false; }
+        try { ok = await this.spool.prepend(left.map(recordJson)); } catch { ok = false; }
       }
       if (ok) this.m.spooled.inc(left.length);
       else this.m.dropped.inc(left.length);
     }
     if (this.spool) await this.spool.release();
+    // A closed runner leaves the scrape; its gauge keeps what it left (spooled for a later run).
     this.m.queued.set(this.backlog);
+    openRunners.get(this.registry)?.delete(this);
     try {
       await this.sink.close();
     } catch (err) {

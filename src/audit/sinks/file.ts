@@ -4,7 +4,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../../log.js';
 import type { AuditRecord } from '../record.js';
 import type { RecordSink } from '../sink.js';
-import { chainLine, GENESIS_HASH, type ChainState } from '../chain.js';
+import { ChainedBatch, GENESIS_HASH, type ChainState } from '../chain.js';
 import { signCheckpoint, type CheckpointPayload } from '../checkpoint.js';
 import { auditFileName, listAuditFiles } from '../audit-files.js';
 import { lockDir } from '../dir-lock.js';
@@ -45,6 +45,8 @@ export class FileSink implements RecordSink {
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
   private unlock: (() => Promise<void>) | null = null;
+  /** The bytes of the batch being written (writes are serial, so one is enough). */
+  private readonly out = new ChainedBatch();
 
   private constructor(private readonly o: FileSinkOptions) {
     this.name = o.name;
@@ -174,22 +176,21 @@ export class FileSink implements RecordSink {
     // append: the batch is on disk whole or not at all, and the chain advances only on success.
     let state = this.chain;
     let since = this.sinceCheckpoint;
-    const parts: string[] = [];
+    const out = this.out;
+    out.reset();
     let lastCheckpointAt = this.lastCheckpointAt;
     for (const rec of batch) {
       // A record back from the spool of an earlier attempt may carry members of no chain: drop them.
-      const c = chainLine(rec.seq === undefined ? rec : stripChain(rec), state);
-      state = { seq: c.seq, hash: c.hash };
-      parts.push(c.line);
+      state = out.record(rec.seq === undefined ? rec : stripChain(rec), state);
       since++;
       if (since >= this.o.checkpointRecords) {
         const payload: CheckpointPayload = { v: 1, seq: state.seq, hash: state.hash, time: new Date().toISOString(), file: this.file, reason: 'records' };
-        parts.push(JSON.stringify(await signCheckpoint(payload, this.o.key)));
+        out.line(JSON.stringify(await signCheckpoint(payload, this.o.key)));
         since = 0;
         lastCheckpointAt = Date.now();
       }
     }
-    await this.append(Buffer.from(parts.join('\n') + '\n'));
+    await this.append(out.bytes());
     const checkpointed = lastCheckpointAt !== this.lastCheckpointAt;
     this.chain = state;
     this.sinceCheckpoint = since;

@@ -220,3 +220,31 @@ test('a failing sink is retried with backoff, not once per new record', async ()
   await runner.close();
   assert.equal((await metric(reg, 'audit_dropped_total', 'mem')) + sink.got.length, 300);
 });
+
+test('audit_queued is the backlog at the moment it is scraped (memory and spool), per sink', async () => {
+  const reg = new Registry();
+  const a = new MemorySink('a');
+  const b = new MemorySink('b');
+  let release!: () => void;
+  a.gate = new Promise((r) => { release = r; });
+  const ra = new SinkRunner(a, await opts({ queue: 3, onFull: 'spool', batch: 2 }), reg, silentLogger);
+  const rb = new SinkRunner(b, await opts({ queue: 100 }), reg, silentLogger);
+  await ra.init();
+  await rb.init();
+  for (let i = 0; i < 9; i++) ra.enqueue(sampleRecord(i));
+  // The blocked worker holds the first batch: the rest waits in memory and in the spool.
+  assert.ok(ra.backlog > 0);
+  assert.equal(await metric(reg, 'audit_queued', 'a'), ra.backlog);
+  assert.equal(await metric(reg, 'audit_queued', 'b'), 0);
+  rb.enqueue(sampleRecord(0));
+  assert.equal(await metric(reg, 'audit_queued', 'b'), rb.backlog);
+  release();
+  a.gate = null;
+  await until(() => ra.backlog === 0 && rb.backlog === 0);
+  assert.equal(await metric(reg, 'audit_queued', 'a'), 0);
+  assert.equal(await metric(reg, 'audit_queued', 'b'), 0);
+  assert.equal(a.got.length, 9);
+  await ra.close();
+  await rb.close();
+  assert.equal(await metric(reg, 'audit_queued', 'a'), 0);
+});
