@@ -10,14 +10,45 @@ export class Collection {
   // made on the first write: a transaction has 14 collections, and most stay empty
   private byKey: Map<string, Entry[]> | undefined;
   private flat: readonly Entry[] | undefined = EMPTY;
+  /** byKey and flat are a frozen collection's (see adopt): copied before the first write. */
+  private shared = false;
 
   add(key: string, value: string): void {
     this.addLower(key, key.toLowerCase(), value);
   }
 
+  /**
+   * Takes a frozen collection's contents without copying them. A folded rule leaves MATCHED_VARS
+   * the same on every request (~80 times per GET with CRS): it was rebuilt each time, a map, a
+   * list and an entry per value. Reads see the frozen contents; a write copies them first.
+   */
+  adopt(f: FrozenCollection): void {
+    this.byKey = f.byKey;
+    this.flat = f.flat;
+    this.shared = f.byKey !== undefined;
+  }
+
+  /** This collection's contents, for adopt(); it must not be written afterwards. */
+  freeze(): FrozenCollection {
+    return { byKey: this.byKey, flat: this.entries() };
+  }
+
+  /** The map to write to: made on the first write, or copied from the frozen one adopted. */
+  private writable(): Map<string, Entry[]> {
+    if (this.shared) {
+      const own = new Map<string, Entry[]>();
+      for (const [lk, list] of this.byKey!) own.set(lk, list.map((e) => ({ key: e.key, value: e.value })));
+      this.byKey = own;
+      this.flat = undefined;
+      this.shared = false;
+      return own;
+    }
+    return (this.byKey ??= new Map());
+  }
+
   /** add() with the key already lower-cased (`lk` must be `key.toLowerCase()`). */
   addLower(key: string, lk: string, value: string): void {
-    const byKey = (this.byKey ??= new Map());
+    const byKey = this.writable();
     const list = byKey.get(lk);
     const e = { key, value };
     if (list) list.push(e);
@@ -32,7 +63,7 @@ export class Collection {
 
   /** set() with the key already lower-cased (`lk` must be `key.toLowerCase()`). */
   setLower(key: string, lk: string, value: string): void {
-    const byKey = (this.byKey ??= new Map());
+    const byKey = this.writable();
     const list = byKey.get(lk);
     if (list && list.length === 1) {
       list[0]!.value = value;
@@ -52,13 +83,17 @@ export class Collection {
   }
 
   delete(lkey: string): void {
-    if (this.byKey?.delete(lkey)) this.flat = undefined;
+    if (this.byKey?.has(lkey) !== true) return;
+    this.writable().delete(lkey);
+    this.flat = undefined;
   }
 
   clear(): void {
     if (this.byKey === undefined || this.byKey.size === 0) return;
-    this.byKey.clear();
+    // dropped rather than cleared: Map#clear allocates a new table anyway, and a frozen one is not ours
+    this.byKey = undefined;
     this.flat = EMPTY;
+    this.shared = false;
   }
 
   get size(): number {
@@ -74,8 +109,9 @@ export class Collection {
 
   /** Replaces the contents with a snapshot's (entries are copied: set() changes them in place). */
   restore(snap: CollectionSnapshot): void {
-    const byKey = (this.byKey ??= new Map());
-    byKey.clear();
+    const byKey = new Map<string, Entry[]>();
+    this.byKey = byKey;
+    this.shared = false;
     for (const [lk, list] of snap) {
       const copy = new Array<Entry>(list.length);
       for (let i = 0; i < list.length; i++) copy[i] = { key: list[i]!.key, value: list[i]!.value };
@@ -128,6 +164,12 @@ export function collectionIndex(name: string): number {
     collectionIndexes.set(name, i);
   }
   return i;
+}
+
+/** A collection's contents shared read-only by every collection that adopts them. */
+export interface FrozenCollection {
+  readonly byKey: Map<string, Entry[]> | undefined;
+  readonly flat: readonly Entry[];
 }
 
 export type CollectionSnapshot = readonly (readonly [string, readonly Entry[]])[];

@@ -589,12 +589,12 @@ export class Transaction {
 
   /** A folded rule: what evaluating it would leave behind (MATCHED_VAR*), and its outcome. */
   private applyFolded(f: FoldedOutcome): boolean {
-    const mv = this.mv;
-    mv.clear();
-    for (const [name, v, lname] of f.hits) {
+    this.mv.adopt(f.matchedVars);
+    const n = f.hits.length;
+    if (n > 0) {
+      const [name, v] = f.hits[n - 1]!;
       this.matchedVar = v;
       this.matchedVarName = name;
-      mv.addLower(name, lname, v);
     }
     return f.matched;
   }
@@ -693,7 +693,9 @@ export class Transaction {
     const hits: [string, string, string][] = [];
     for (const tv of values) if (this.evalValue(rule, tv)) hits.push([this.matchedVarName!, this.matchedVar!, this.matchedVarName!.toLowerCase()]);
     if (hits.length && (rule.chain || rule.effects.length || (rule.log ?? this.rs.defaults[rule.phase].log))) return undefined;
-    return { matched: hits.length > 0, hits };
+    const mv = new Collection();
+    for (const [name, v, lname] of hits) mv.addLower(name, lname, v);
+    return { matched: hits.length > 0, hits, matchedVars: mv.freeze() };
   }
 
   private readonly narrowCache = new Map<string, { joined: string; starts: Int32Array }>();

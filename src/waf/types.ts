@@ -2,6 +2,7 @@ import type { KeyMatcher } from './key-selector.js';
 import type { Transaction } from './transaction.js';
 import type { Macro } from './macro.js';
 import type { PrefilterRef } from './prefilter.js';
+import type { FrozenCollection } from './collection.js';
 
 export type Phase = 1 | 2 | 3 | 4 | 5;
 
@@ -186,6 +187,8 @@ export interface FoldedOutcome {
   matched: boolean;
   /** (MATCHED_VAR_NAME, MATCHED_VAR, the name lower-cased as MATCHED_VARS keys it) */
   hits: [string, string, string][];
+  /** MATCHED_VARS as evaluating the rule leaves it (the hits), built once and adopted by each transaction. */
+  matchedVars: FrozenCollection;
 }
 
 export interface DefaultActions {
