@@ -33,6 +33,8 @@ export class MirrorFilter implements Filter {
   private readonly mirrored: Counter<'rule'>;
   private readonly truncated: Counter<string>;
   private readonly failures: Counter<string>;
+  /** The label set of each rule's count, made once (not a new object and number-to-string per request). */
+  private readonly ruleLabels: ReadonlyArray<{ rule: string }>;
   // The hooks a request pays for only when some rule captures bodies (the chain skips absent hooks).
   onRequestHeaders?: (ctx: RequestContext) => undefined;
   onRequestData?: (ctx: RequestContext, chunk: Buffer) => void;
@@ -48,6 +50,7 @@ export class MirrorFilter implements Filter {
     this.mirrored = counter(bctx.metrics, 'audit_records_total', 'Exchanges selected for mirroring, by rule index', ['rule']);
     this.truncated = counter(bctx.metrics, 'audit_body_truncated_total', 'Mirrored bodies cut at capture.maxBodyBytes');
     this.failures = counter(bctx.metrics, 'audit_record_failures_total', 'Selected exchanges whose record could not be built');
+    this.ruleLabels = rules.map((r) => ({ rule: String(r.index) }));
     if (rules.some((r) => r.maxBodyBytes > 0)) {
       this.onRequestHeaders = (ctx) => this.tapStart(ctx);
       this.onRequestData = (ctx, chunk) => { (ctx.ext[EXT] as TapState | undefined)?.req?.add(chunk); };
@@ -90,7 +93,7 @@ export class MirrorFilter implements Filter {
       if (reqBody?.truncated) this.truncated.inc();
       if (resBody?.truncated) this.truncated.inc();
       const rec = buildRecord({ ctx, rule: rule.index, headers: rule.headers, requestBody: reqBody, responseBody: resBody, redactor: this.redactor });
-      this.mirrored.inc({ rule: String(rule.index) });
+      this.mirrored.inc(this.ruleLabels[rule.index] ?? { rule: String(rule.index) });
       for (const s of this.sinksByRule.get(rule.index) ?? []) s.enqueue(rec);
     } catch (err) {
       this.failures.inc();

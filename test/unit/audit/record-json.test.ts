@@ -4,6 +4,7 @@ import { recordJson, recordJsonOpen } from '../../../src/audit/record-json.js';
 import { buildRecord } from '../../../src/audit/build-record.js';
 import { createRedactor } from '../../../src/audit/redact.js';
 import { BodyCapture } from '../../../src/audit/capture.js';
+import { createHash } from 'node:crypto';
 import { ChainedBatch, chainLine, GENESIS_HASH, lineHashes, type ChainState } from '../../../src/audit/chain.js';
 import { isoTime } from '../../../src/audit/iso-time.js';
 import type { AuditRecord } from '../../../src/audit/record.js';
@@ -93,7 +94,15 @@ test('record JSON: shapes of no template (other order, extra or missing members,
   }
 });
 
-test('chained batch: the bytes and hashes of chainLine, line by line, across buffer growth and reuse', () => {
+/** The format's own words (docs/audit.md): SHA-256 of the JSON text up to the hash member, plus `}`. */
+function referenceLine(rec: AuditRecord, state: ChainState): { line: string; seq: number; hash: string } {
+  const seq = state.seq + 1;
+  const pre = `${JSON.stringify(rec).slice(0, -1)},"seq":${seq},"prevHash":"${state.hash}"}`;
+  const hash = createHash('sha256').update(Buffer.from(pre, 'utf8')).digest('hex');
+  return { line: `${pre.slice(0, -1)},"hash":"${hash}"}`, seq, hash };
+}
+
+test('chained batch and chainLine: the bytes and hashes the format defines, across buffer growth and reuse', () => {
   const b = new ChainedBatch();
   let a: ChainState = { seq: 0, hash: GENESIS_HASH };
   let s: ChainState = a;
@@ -104,7 +113,8 @@ test('chained batch: the bytes and hashes of chainLine, line by line, across buf
     for (let i = 0; i < 40; i++) {
       const big = round === 1 && i % 10 === 0;
       const rec = richRecord(big ? () => `${trickyString()}${'é'.repeat(40_000)}` : trickyString);
-      const c = chainLine(rec, a);
+      const c = referenceLine(rec, a);
+      assert.deepEqual(chainLine(rec, a), c);
       a = { seq: c.seq, hash: c.hash };
       s = b.record(rec, s);
       assert.deepEqual(s, a);
