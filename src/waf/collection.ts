@@ -7,52 +7,66 @@ import type { KeyMatcher } from './key-selector.js';
  * (repeated arguments or headers), kept in arrival order.
  */
 export class Collection {
-  // made on the first write: a transaction has 14 collections, and most stay empty
-  private byKey: Map<string, Entry[]> | undefined;
+  /**
+   * Adopted contents (see adopt), shared with other collections and never written here; `own`
+   * overrides them key by key and `gone` hides the ones deleted.
+   */
+  private base: FrozenCollection | undefined;
+  /** Keys written here; a base key is copied in on its first write. Made on the first write. */
+  private own: Map<string, Entry[]> | undefined;
+  /** Base keys deleted here: written again, they come last, as a map puts a key set after its delete. */
+  private gone: Set<string> | undefined;
   private flat: readonly Entry[] | undefined = EMPTY;
-  /** byKey and flat are a frozen collection's (see adopt): copied before the first write. */
-  private shared = false;
 
   add(key: string, value: string): void {
     this.addLower(key, key.toLowerCase(), value);
   }
 
   /**
-   * Takes a frozen collection's contents without copying them. A folded rule leaves MATCHED_VARS
-   * the same on every request (~80 times per GET with CRS): it was rebuilt each time, a map, a
-   * list and an entry per value. Reads see the frozen contents; a write copies them first.
+   * Takes a frozen collection's contents without copying them. Every transaction starts TX from
+   * the ~50 keys CRS's constant prefix sets (see fold.ts), and a folded rule leaves MATCHED_VARS
+   * the same on every request (~80 times per GET): both were copied entry by entry each time.
+   * Reads see the frozen contents; writes go to this collection's own keys.
    */
   adopt(f: FrozenCollection): void {
-    this.byKey = f.byKey;
+    this.base = f.keys.length ? f : undefined;
+    this.own = undefined;
+    this.gone = undefined;
     this.flat = f.flat;
-    this.shared = f.byKey !== undefined;
   }
 
   /** This collection's contents, for adopt(); it must not be written afterwards. */
   freeze(): FrozenCollection {
-    return { byKey: this.byKey, flat: this.entries() };
+    const byKey = new Map<string, Entry[]>();
+    const keys: string[] = [];
+    const lists: Entry[][] = [];
+    this.eachList((lk, list) => {
+      byKey.set(lk, list);
+      keys.push(lk);
+      lists.push(list);
+    });
+    return { byKey, keys, lists, flat: this.entries() };
   }
 
-  /** The map to write to: made on the first write, or copied from the frozen one adopted. */
-  private writable(): Map<string, Entry[]> {
-    if (this.shared) {
-      const own = new Map<string, Entry[]>();
-      for (const [lk, list] of this.byKey!) own.set(lk, list.map((e) => ({ key: e.key, value: e.value })));
-      this.byKey = own;
-      this.flat = undefined;
-      this.shared = false;
-      return own;
-    }
-    return (this.byKey ??= new Map());
+  /** The base's list of a key, unless deleted here. */
+  private baseList(lk: string): Entry[] | undefined {
+    if (this.base === undefined || this.gone?.has(lk) === true) return undefined;
+    return this.base.byKey.get(lk);
   }
 
   /** add() with the key already lower-cased (`lk` must be `key.toLowerCase()`). */
   addLower(key: string, lk: string, value: string): void {
-    const byKey = this.writable();
-    const list = byKey.get(lk);
+    const own = (this.own ??= new Map());
+    const list = own.get(lk);
     const e = { key, value };
-    if (list) list.push(e);
-    else byKey.set(lk, [e]);
+    if (list) {
+      list.push(e);
+    } else {
+      // a base key's entries are shared, not copied: its list here has two or more, and setLower
+      // changes an entry in place only in a list of one
+      const b = this.baseList(lk);
+      own.set(lk, b === undefined ? [e] : [...b, e]);
+    }
     this.flat = undefined;
   }
 
@@ -63,37 +77,43 @@ export class Collection {
 
   /** set() with the key already lower-cased (`lk` must be `key.toLowerCase()`). */
   setLower(key: string, lk: string, value: string): void {
-    const byKey = this.writable();
-    const list = byKey.get(lk);
+    const own = (this.own ??= new Map());
+    const list = own.get(lk);
     if (list && list.length === 1) {
       list[0]!.value = value;
       return;
     }
-    byKey.set(lk, [{ key, value }]);
+    // a single value keeps the key as first written, as the in-place change above does
+    const b = list === undefined ? this.baseList(lk) : undefined;
+    own.set(lk, [{ key: b !== undefined && b.length === 1 ? b[0]!.key : key, value }]);
     this.flat = undefined;
   }
 
   /** First value of a lower-case key. */
   first(lkey: string): string | undefined {
-    return this.byKey?.get(lkey)?.[0]?.value;
+    return (this.own?.get(lkey) ?? this.baseList(lkey))?.[0]?.value;
   }
 
   get(lkey: string): readonly Entry[] {
-    return this.byKey?.get(lkey) ?? EMPTY;
+    return this.own?.get(lkey) ?? this.baseList(lkey) ?? EMPTY;
   }
 
   delete(lkey: string): void {
-    if (this.byKey?.has(lkey) !== true) return;
-    this.writable().delete(lkey);
-    this.flat = undefined;
+    let hit = this.own?.delete(lkey) === true;
+    if (this.base?.byKey.has(lkey) === true && this.gone?.has(lkey) !== true) {
+      (this.gone ??= new Set()).add(lkey);
+      hit = true;
+    }
+    if (hit) this.flat = undefined;
   }
 
   clear(): void {
-    if (this.byKey === undefined || this.byKey.size === 0) return;
-    // dropped rather than cleared: Map#clear allocates a new table anyway, and a frozen one is not ours
-    this.byKey = undefined;
+    if (this.base === undefined && (this.own === undefined || this.own.size === 0)) return;
+    // dropped rather than cleared: Map#clear allocates a new table anyway, and the base is not ours
+    this.base = undefined;
+    this.own = undefined;
+    this.gone = undefined;
     this.flat = EMPTY;
-    this.shared = false;
   }
 
   get size(): number {
@@ -103,21 +123,44 @@ export class Collection {
   /** The contents, to rebuild an equal collection with restore(). */
   snapshot(): CollectionSnapshot {
     const out: [string, Entry[]][] = [];
-    if (this.byKey) for (const [lk, list] of this.byKey) out.push([lk, list.map((e) => ({ key: e.key, value: e.value }))]);
+    this.eachList((lk, list) => { out.push([lk, list.map((e) => ({ key: e.key, value: e.value }))]); });
     return out;
   }
 
   /** Replaces the contents with a snapshot's (entries are copied: set() changes them in place). */
   restore(snap: CollectionSnapshot): void {
-    const byKey = new Map<string, Entry[]>();
-    this.byKey = byKey;
-    this.shared = false;
+    const own = new Map<string, Entry[]>();
     for (const [lk, list] of snap) {
       const copy = new Array<Entry>(list.length);
       for (let i = 0; i < list.length; i++) copy[i] = { key: list[i]!.key, value: list[i]!.value };
-      byKey.set(lk, copy);
+      own.set(lk, copy);
     }
+    this.base = undefined;
+    this.gone = undefined;
+    this.own = own;
     this.flat = undefined;
+  }
+
+  /**
+   * Each key's list in map order: the base's keys where they stand (with this collection's list
+   * for the ones written here), then the keys that are new here or came back after a delete.
+   */
+  private eachList(fn: (lk: string, list: Entry[]) => void): void {
+    const { base, own, gone } = this;
+    if (base !== undefined) {
+      const { keys, lists } = base;
+      for (let i = 0; i < keys.length; i++) {
+        const lk = keys[i]!;
+        if (gone?.has(lk) === true) continue;
+        fn(lk, own?.get(lk) ?? lists[i]!);
+      }
+    }
+    if (own !== undefined) {
+      for (const lk of own.keys()) {
+        if (base !== undefined && base.byKey.has(lk) && gone?.has(lk) !== true) continue;
+        fn(lk, own.get(lk)!);
+      }
+    }
   }
 
   /**
@@ -128,12 +171,26 @@ export class Collection {
     const lit = m.literal;
     let out: Entry[] | undefined;
     if (lit) {
-      if (this.byKey === undefined) return EMPTY;
+      // eachList's order, without a closure per call (CRS selects TX keys this way on every request)
+      const { base, own, gone } = this;
       const text = lit.text;
-      for (const lk of this.byKey.keys()) {
-        if (lit.anchored ? !lk.startsWith(text) : !lk.includes(text)) continue;
-        out ??= [];
-        for (const e of this.byKey.get(lk)!) out.push(e);
+      const anchored = lit.anchored;
+      if (base !== undefined) {
+        const { keys, lists } = base;
+        for (let i = 0; i < keys.length; i++) {
+          const lk = keys[i]!;
+          if ((anchored ? !lk.startsWith(text) : !lk.includes(text)) || gone?.has(lk) === true) continue;
+          out ??= [];
+          for (const e of own?.get(lk) ?? lists[i]!) out.push(e);
+        }
+      }
+      if (own !== undefined) {
+        for (const lk of own.keys()) {
+          if (anchored ? !lk.startsWith(text) : !lk.includes(text)) continue;
+          if (base !== undefined && base.byKey.has(lk) && gone?.has(lk) !== true) continue;
+          out ??= [];
+          for (const e of own.get(lk)!) out.push(e);
+        }
       }
     } else {
       for (const e of this.entries()) {
@@ -148,7 +205,7 @@ export class Collection {
   entries(): readonly Entry[] {
     if (this.flat) return this.flat;
     const out: Entry[] = [];
-    if (this.byKey) for (const list of this.byKey.values()) for (const e of list) out.push(e);
+    this.eachList((_lk, list) => { for (const e of list) out.push(e); });
     this.flat = out;
     return out;
   }
@@ -168,7 +225,10 @@ export function collectionIndex(name: string): number {
 
 /** A collection's contents shared read-only by every collection that adopts them. */
 export interface FrozenCollection {
-  readonly byKey: Map<string, Entry[]> | undefined;
+  readonly byKey: ReadonlyMap<string, Entry[]>;
+  /** The keys in map order, with their lists: walked without a map iterator. */
+  readonly keys: readonly string[];
+  readonly lists: readonly Entry[][];
   readonly flat: readonly Entry[];
 }
 

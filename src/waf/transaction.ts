@@ -1,6 +1,6 @@
 import type { RuleSet } from './ruleset.js';
 import { targetName, type Entry, type Phase, type Rule, type Target, type TargetValue } from './types.js';
-import { Collection, collectionIndex, type CollectionSnapshot } from './collection.js';
+import { Collection, collectionIndex, type CollectionSnapshot, type FrozenCollection } from './collection.js';
 import { expandMacro } from './macro.js';
 import type { IdRange } from './actions/ctl.js';
 import type { RawTarget } from './seclang/variables-parser.js';
@@ -612,8 +612,9 @@ export class Transaction {
     if (tx.size !== 0 || mv.size !== 0 || this.matches.length || this.allowed !== undefined) return 0;
     const p = prefixFor(this.rs);
     if (!p) return 0;
-    tx.restore(p.tx);
-    mv.restore(p.matchedVars);
+    // adopted, not copied: the transaction writes its own keys over them
+    tx.adopt(p.txBase);
+    mv.adopt(p.matchedVarsBase);
     this.matchedVar = p.matchedVar;
     this.matchedVarName = p.matchedVarName;
     this.fromPrefix = true;
@@ -632,7 +633,7 @@ export class Transaction {
     const skipTo = this.rs.skipTo[1];
     const tx = this.txc;
     const mv = this.mv;
-    const capture = (resume: number): Prefix => ({
+    const capture = (resume: number): PrefixState => ({
       resume, tx: tx.snapshot(), matchedVars: mv.snapshot(), matchedVar: this.matchedVar, matchedVarName: this.matchedVarName,
     });
     let good = capture(0);
@@ -683,7 +684,7 @@ export class Transaction {
       if (f) r.folded = f;
     }
     this.buildingPrefix = false;
-    return good;
+    return { ...good, txBase: frozenFrom(good.tx), matchedVarsBase: frozenFrom(good.matchedVars) };
   }
 
   /** A foldable rule's outcome on the prefix's TX, or undefined if its match would do more than skip. */
@@ -1131,12 +1132,24 @@ const JOIN_SHARE_MIN = 8;
 const IMPURE = new Error('impure effect');
 
 /** Where phase 1's constant prefix ends, and the state it leaves. */
-export interface Prefix {
+interface PrefixState {
   resume: number;
   tx: CollectionSnapshot;
   matchedVars: CollectionSnapshot;
   matchedVar: string | undefined;
   matchedVarName: string | undefined;
+}
+
+/** The prefix's state, with TX and MATCHED_VARS frozen for each transaction to adopt. */
+export interface Prefix extends PrefixState {
+  txBase: FrozenCollection;
+  matchedVarsBase: FrozenCollection;
+}
+
+function frozenFrom(snap: CollectionSnapshot): FrozenCollection {
+  const c = new Collection();
+  c.restore(snap);
+  return c.freeze();
 }
 
 const prefixes = new WeakMap<RuleSet, Prefix | null>();

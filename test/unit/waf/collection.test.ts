@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Collection } from '../../../src/waf/collection.js';
+import { compileKeySelector } from '../../../src/waf/key-selector.js';
 
 const dump = (c: Collection): string => JSON.stringify(c.entries());
 
@@ -58,3 +59,68 @@ test('adopt after writes replaces the contents; an empty frozen collection reads
   c.add('y', '2');
   assert.deepEqual(c.entries(), [{ key: 'y', value: '2' }]);
 });
+
+let seed = 11;
+const rnd = (n: number): number => {
+  seed = (Math.imul(seed, 1103515245) + 12345) & 0x7fffffff;
+  return (seed >>> 8) % n;
+};
+const KEYS = ['a', 'A', 'b', 'hdr_x', 'HDR_y', 'hdr_z', 'other', 'x_hdr_'];
+const key = (): string => KEYS[rnd(KEYS.length)]!;
+
+function randomOp(c: Collection, log: string[]): void {
+  const k = key();
+  const v = String(rnd(100));
+  switch (rnd(7)) {
+    case 0: c.add(k, v); log.push(`add ${k}=${v}`); break;
+    case 1: c.addLower(k, k.toLowerCase(), v); log.push(`addLower ${k}=${v}`); break;
+    case 2: case 3: c.set(k, v); log.push(`set ${k}=${v}`); break;
+    case 4: c.setLower(k.toLowerCase(), k.toLowerCase(), v); log.push(`setLower ${k}=${v}`); break;
+    case 5: c.delete(k.toLowerCase()); log.push(`delete ${k}`); break;
+    default: if (rnd(8) === 0) { c.clear(); log.push('clear'); } break;
+  }
+}
+
+function view(c: Collection): string {
+  const out: unknown[] = [c.entries(), c.size, c.snapshot()];
+  for (const k of KEYS) out.push(c.first(k.toLowerCase()) ?? null, c.get(k.toLowerCase()));
+  for (const sel of ['^hdr_', 'hdr_', '^a', 'x']) out.push(c.select(compileKeySelector(sel)));
+  out.push(c.select(compileKeySelector('^(a|b)$')));
+  return JSON.stringify(out);
+}
+
+test('a collection over an adopted base reads exactly like one holding a copy, through any sequence of writes (random)', () => {
+  for (let round = 0; round < 400; round++) {
+    const src = new Collection();
+    const base: string[] = [];
+    for (let i = rnd(10); i > 0; i--) randomOp(src, base);
+    const frozen = src.freeze();
+    const before = JSON.stringify(frozen.flat);
+    const over = new Collection();
+    over.adopt(frozen);
+    const ref = new Collection();
+    ref.restore(src.snapshot());
+    const log: string[] = [];
+    assert.equal(view(over), view(ref), `round ${round}: base ${base.join('; ')}`);
+    for (let i = rnd(14); i > 0; i--) {
+      const n = log.length;
+      randomOp(ref, log);
+      // the same operation again on the overlay (randomOp is replayed from the log entry)
+      replay(over, log[n]);
+      assert.equal(view(over), view(ref), `round ${round}: base ${base.join('; ')} then ${log.join('; ')}`);
+    }
+    assert.equal(JSON.stringify(frozen.flat), before, `round ${round}: the frozen contents did not change`);
+  }
+});
+
+function replay(c: Collection, op: string | undefined): void {
+  if (op === undefined) return;
+  if (op === 'clear') { c.clear(); return; }
+  const [verb, rest] = op.split(' ') as [string, string];
+  const [k, v] = rest.split('=') as [string, string];
+  if (verb === 'add') c.add(k, v);
+  else if (verb === 'addLower') c.addLower(k, k.toLowerCase(), v);
+  else if (verb === 'set') c.set(k, v);
+  else if (verb === 'setLower') c.setLower(k.toLowerCase(), k.toLowerCase(), v);
+  else if (verb === 'delete') c.delete(k.toLowerCase());
+}
