@@ -23,6 +23,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Session } from 'node:inspector/promises';
+import { heapTop, type HeapNode } from './heap-sampling.js';
 import { Registry } from 'prom-client';
 import { mirrorFilterFactory, type MirrorFilter } from '../src/audit/filter.js';
 import { generateSigningKeyPair } from '../src/audit/checkpoint.js';
@@ -64,23 +65,6 @@ function exchange(): RequestContext {
   return c;
 }
 
-interface HeapNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] }
-
-function heapTop(head: HeapNode, n: number): { bytesPerRequest: number; top: Array<[string, number]> } {
-  const byFn = new Map<string, number>();
-  let total = 0;
-  const walk = (node: HeapNode): void => {
-    const cf = node.callFrame;
-    const key = `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^.*\/(dist[^/]*|node_modules)\//, '')}:${cf.lineNumber + 1}`;
-    if (node.selfSize) byFn.set(key, (byFn.get(key) ?? 0) + node.selfSize);
-    total += node.selfSize;
-    for (const c of node.children) walk(c);
-  };
-  walk(head);
-  const top = [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 20).map(([fn, bytes]): [string, number] => [fn, Math.round(bytes / n)]);
-  return { bytesPerRequest: Math.round(total / n), top };
-}
-
 async function run(name: CaseName, n: number, session?: Session): Promise<{ usPerReq: number; records: number; heap?: ReturnType<typeof heapTop> }> {
   const [sample, headers] = CASES[name];
   const dir = mkdtempSync(path.join(tmpdir(), 'mg-audit-cost-'));
@@ -118,7 +102,7 @@ async function run(name: CaseName, n: number, session?: Session): Promise<{ usPe
   let heap: ReturnType<typeof heapTop> | undefined;
   if (session) {
     const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: HeapNode } };
-    heap = heapTop(profile.head, n);
+    heap = heapTop(profile.head, n, 20);
   }
   const written = (await metrics.getMetricsAsJSON()).find((m) => m.name === 'audit_written_total')?.values[0]?.value ?? 0;
   rmSync(dir, { recursive: true, force: true });
@@ -138,7 +122,7 @@ for (const name of names) {
   const [sample, headers] = CASES[name];
   const r = await run(name, N, session);
   rows.push(`| ${name} | ${sample} | ${headers ? 'yes' : 'no'} | ${r.heap ? r.heap.bytesPerRequest : r.usPerReq.toFixed(2)} | ${r.records} |`);
-  if (r.heap) tops.push(`\n${name}: top allocating functions (bytes per request)\n${r.heap.top.map(([fn, b]) => `  ${String(b).padStart(6)}  ${fn}`).join('\n')}`);
+  if (r.heap) tops.push(`\n${name}: top allocating functions (bytes per request)\n${r.heap.top.map(({ fn, bytes: b }) => `  ${String(b).padStart(6)}  ${fn}`).join('\n')}`);
 }
 session?.disconnect();
 process.stdout.write(`# Mirror ${alloc ? 'allocation' : 'CPU'} per request, file sink (N=${N})\n\n${rows.join('\n')}\n${tops.join('\n')}\n`);
