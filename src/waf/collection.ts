@@ -202,6 +202,23 @@ export class Collection {
     return out ?? EMPTY;
   }
 
+  private namesOf: readonly Entry[] | undefined;
+  private nameList: readonly Entry[] = EMPTY;
+
+  /**
+   * The keys as values (`REQUEST_HEADERS_NAMES`...), made again only when entries() is a new array
+   * (any change but a value set in place, which keeps the keys): CRS reads the header names
+   * several times per request.
+   */
+  names(): readonly Entry[] {
+    const flat = this.entries();
+    if (this.namesOf !== flat) {
+      this.namesOf = flat;
+      this.nameList = flat.map((e) => ({ key: e.key, value: e.key }));
+    }
+    return this.nameList;
+  }
+
   entries(): readonly Entry[] {
     if (this.flat) return this.flat;
     const out: Entry[] = [];

@@ -474,7 +474,8 @@ export class Transaction {
     if (this.phasesDone >= phase) return this.interruption;
     this.phasesDone = phase;
     this.beginCaches();
-    this.narrowCache.clear();
+    // only when used: Map#clear allocates a new table even for an empty map
+    if (this.narrowCache.size !== 0) this.narrowCache.clear();
     if (this.ruleEngine === 'off') return undefined;
     if (this.interruption && !always) return this.interruption;
     if (this.allowed === 'all' && phase !== 5) return undefined;

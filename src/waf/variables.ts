@@ -7,12 +7,23 @@ const ARGS_GET = collectionIndex('ARGS_GET');
 const ARGS_POST = collectionIndex('ARGS_POST');
 
 function scalar(name: string, get: (tx: Transaction) => string | undefined): VariableDef {
+  // the last short value's entry list, shared: REQUEST_METHOD, REQUEST_FILENAME... are the same on
+  // most requests, and were a new list and entry on each read (entries are never written to)
+  let last: string | undefined;
+  let lastEntries: readonly Entry[] = NONE;
   return {
     name,
     collection: false,
     entries(tx) {
       const v = get(tx);
-      return v === undefined ? NONE : [{ key: '', value: v }];
+      if (v === undefined) return NONE;
+      if (v === last) return lastEntries;
+      const out = [{ key: '', value: v }];
+      if (v.length <= SHARED_SCALAR_MAX) {
+        last = v;
+        lastEntries = out;
+      }
+      return out;
     },
     lookup: undefined,
     select: undefined,
@@ -33,6 +44,15 @@ function stored(name: string): VariableDef {
     lookup: (tx, k) => tx.collectionAt(at, name).get(k),
     select: (tx, m) => tx.collectionAt(at, name).select(m),
   };
+}
+
+/** Longest scalar value whose entry list is kept for the next read (longer ones are not kept alive). */
+const SHARED_SCALAR_MAX = 256;
+
+/** A stored collection's keys, as values (REQUEST_HEADERS_NAMES...): made once per change of its keys. */
+function storedNames(name: string, of: string): VariableDef {
+  const at = collectionIndex(of);
+  return { name, collection: true, entries: (tx) => tx.collectionAt(at, of).names(), lookup: undefined, select: undefined };
 }
 
 /** The keys of a collection, as values (ARGS_NAMES...). */
@@ -61,17 +81,17 @@ export const VARIABLES: ReadonlyMap<string, VariableDef> = new Map(
     }),
     names('ARGS_NAMES', args),
     stored('ARGS_GET'),
-    names('ARGS_GET_NAMES', col('ARGS_GET')),
+    storedNames('ARGS_GET_NAMES', 'ARGS_GET'),
     stored('ARGS_POST'),
-    names('ARGS_POST_NAMES', col('ARGS_POST')),
+    storedNames('ARGS_POST_NAMES', 'ARGS_POST'),
     stored('REQUEST_HEADERS'),
-    names('REQUEST_HEADERS_NAMES', col('REQUEST_HEADERS')),
+    storedNames('REQUEST_HEADERS_NAMES', 'REQUEST_HEADERS'),
     stored('REQUEST_COOKIES'),
-    names('REQUEST_COOKIES_NAMES', col('REQUEST_COOKIES')),
+    storedNames('REQUEST_COOKIES_NAMES', 'REQUEST_COOKIES'),
     stored('RESPONSE_HEADERS'),
-    names('RESPONSE_HEADERS_NAMES', col('RESPONSE_HEADERS')),
+    storedNames('RESPONSE_HEADERS_NAMES', 'RESPONSE_HEADERS'),
     stored('FILES'),
-    names('FILES_NAMES', col('FILES')),
+    storedNames('FILES_NAMES', 'FILES'),
     stored('FILES_SIZES'),
     collection('FILES_TMPNAMES', col('FILES_TMPNAMES')),
     collection('FILES_TMP_CONTENT', col('FILES_TMP_CONTENT')),
@@ -86,7 +106,7 @@ export const VARIABLES: ReadonlyMap<string, VariableDef> = new Map(
     collection('GEO', col('GEO')),
     collection('RULE', (tx) => tx.ruleEntries()),
     collection('MATCHED_VARS', col('MATCHED_VARS')),
-    names('MATCHED_VARS_NAMES', (tx) => tx.collection('MATCHED_VARS').entries()),
+    storedNames('MATCHED_VARS_NAMES', 'MATCHED_VARS'),
     { name: 'XML', collection: true, entries: (tx: Transaction) => tx.xmlEntries('/*'), lookup: undefined, select: undefined },
     scalar('MATCHED_VAR', (tx) => tx.matchedVar),
     scalar('MATCHED_VAR_NAME', (tx) => tx.matchedVarName),

@@ -124,3 +124,25 @@ function replay(c: Collection, op: string | undefined): void {
   else if (verb === 'setLower') c.setLower(k.toLowerCase(), k.toLowerCase(), v);
   else if (verb === 'delete') c.delete(k.toLowerCase());
 }
+
+test('names(): the keys as values, following every change of the keys (kept while only values change)', () => {
+  const c = new Collection();
+  const names = (): string[] => c.names().map((e) => `${e.key}=${e.value}`);
+  assert.deepEqual(names(), []);
+  c.add('Host', 'a');
+  assert.deepEqual(names(), ['Host=Host']);
+  c.add('Accept', 'b');
+  c.add('host', 'c');
+  assert.deepEqual(names(), ['Host=Host', 'host=host', 'Accept=Accept']);
+  const before = c.names();
+  c.set('Accept', 'changed');
+  assert.equal(c.names(), before, 'a value set in place keeps the list');
+  c.delete('host');
+  assert.deepEqual(names(), ['Accept=Accept']);
+  const other = new Collection();
+  other.add('X-Id', '1');
+  c.adopt(other.freeze());
+  assert.deepEqual(names(), ['X-Id=X-Id']);
+  c.clear();
+  assert.deepEqual(names(), []);
+});

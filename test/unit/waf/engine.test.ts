@@ -53,6 +53,26 @@ SecRule &TX:mixedcase "@eq 0" "id:5,phase:2,pass"
   assert.deepEqual(tx.collection('TX').entries().filter((x) => x.key.toLowerCase() === 'counter').map((x) => x.key), ['counter']);
 });
 
+test('scalars and header names read per request: each request sees its own, whatever the one before had', () => {
+  const e = engineFrom(`
+SecRule REQUEST_METHOD "@streq POST" "id:1,phase:1,pass"
+SecRule REQUEST_FILENAME "@streq /admin" "id:2,phase:1,pass"
+SecRule REQUEST_HEADERS_NAMES "@streq x-debug" "id:3,phase:1,pass,t:lowercase"
+SecRule MATCHED_VARS_NAMES "@rx ^REQUEST_HEADERS_NAMES:" "id:4,phase:1,pass,chain"
+  SecRule REQUEST_HEADERS_NAMES "@streq x-debug" "t:lowercase"
+`);
+  const cases: [Parameters<typeof run>[1], number[]][] = [
+    [{ method: 'POST', uri: '/admin' }, [1, 2]],
+    [{ method: 'GET', uri: '/' }, []],
+    [{ method: 'POST', uri: '/', headers: [['Host', 'h'], ['X-Debug', '1']] }, [1, 3, 4]],
+    [{ method: 'GET', uri: '/admin', headers: [['Host', 'h']] }, [2]],
+    [{ method: 'GET', uri: '/', headers: [['X-Debug', '1']] }, [3, 4]],
+  ];
+  for (let round = 0; round < 2; round++) {
+    for (const [req, want] of cases) assert.deepEqual(ids(run(e, req)).sort(), want, JSON.stringify(req));
+  }
+});
+
 test('setvar arithmetic, deletion, macros in keys; counting; exclusions; regex selectors', () => {
   const e = engineFrom(`
 SecAction "id:1,phase:1,pass,nolog,setvar:tx.score=10,setvar:tx.score=+5,setvar:tx.score=-3,setvar:'tx.%{REQUEST_METHOD}_seen=%{REQUEST_HEADERS.host}',setvar:tx.gone=1,setvar:!tx.gone"
