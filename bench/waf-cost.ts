@@ -16,7 +16,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Session } from 'node:inspector/promises';
+import { allocationsPer } from './heap-sampling.js';
 import { Registry } from 'prom-client';
 import { sharedDir } from '../src/paths.js';
 import { silentLogger } from '../src/log.js';
@@ -151,34 +151,6 @@ function onceVia(f: Filter, s: Shape): void {
   filterEnd(f, ctx);
 }
 
-interface HeapNode {
-  callFrame: { functionName: string; url: string; lineNumber: number };
-  selfSize: number;
-  children: HeapNode[];
-}
-
-/** Bytes allocated per request by `run` (n times), and the functions that allocate most. */
-async function allocations(n: number, run: () => void): Promise<{ bytesPerRequest: number; top: { fn: string; bytes: number }[] }> {
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.startSampling', { samplingInterval: 256, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
-  for (let i = 0; i < n; i++) run();
-  const { profile } = await session.post('HeapProfiler.stopSampling') as unknown as { profile: { head: HeapNode } };
-  session.disconnect();
-  const byFn = new Map<string, number>();
-  let total = 0;
-  const walk = (node: HeapNode): void => {
-    const cf = node.callFrame;
-    const key = `${cf.functionName || '(anonymous)'} ${cf.url.replace(/^.*\/(dist[^/]*|node_modules)\//, '')}:${cf.lineNumber + 1}`;
-    if (node.selfSize) byFn.set(key, (byFn.get(key) ?? 0) + node.selfSize);
-    total += node.selfSize;
-    for (const c of node.children) walk(c);
-  };
-  walk(profile.head);
-  const top = [...byFn].sort((a, b) => b[1] - a[1]).slice(0, 25).map(([fn, bytes]) => ({ fn, bytes: Math.round(bytes / n) }));
-  return { bytesPerRequest: Math.round(total / n), top };
-}
-
 /** Heap kept alive per request between its request phases and its end, with k requests in flight. */
 function inflight(f: Filter, s: Shape, k: number, rounds: number): number[] {
   const out: number[] = [];
@@ -226,7 +198,7 @@ async function main(): Promise<void> {
     for (let i = 0; i < Math.min(200, n); i++) run();
     if (argv.includes('--alloc')) {
       global.gc?.();
-      const a = await allocations(n, run);
+      const a = await allocationsPer(n, run);
       process.stdout.write(`${s.name}: ${a.bytesPerRequest} bytes allocated per request (${n} requests)\n`);
       for (const t of a.top) process.stdout.write(`  ${String(t.bytes).padStart(7)}  ${t.fn}\n`);
       continue;
