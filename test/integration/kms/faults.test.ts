@@ -21,7 +21,10 @@ describe('every kms-mock fault mode: old certificate kept, failure counted, reco
     it(mode, async () => {
       // TTL 10 s so nothing expires under a loaded machine; the renewal is forced during a 1.5 s fault.
       const env = await startMock(10);
-      const { p, metrics } = provider(kmsConfig(env, ID, { ttl: 10, bundleRefresh: '10s' }));
+      // The client's 500 ms timeout is what `slow` and `down` must trip; for the other modes a timeout
+      // would only be the machine being slow (a second reason counted), so they get more time.
+      const timeout = mode === 'slow' || mode === 'down' ? {} : { timeout: '3s' };
+      const { p, metrics } = provider(kmsConfig(env, ID, { ttl: 10, bundleRefresh: '10s', ...timeout }));
       try {
         await p.start();
         const first = p.current()!;
