@@ -56,22 +56,31 @@ test('CA root rotation: new root published first, leaves move to it, old root re
       }
     })();
 
+    // A handshake must succeed in every phase of the rotation (a count would only measure the machine).
+    const phases: string[] = [];
+    const handshakeIn = async (phase: string): Promise<void> => {
+      const mark = ok;
+      if (await waitFor(() => ok > mark || failures.length > 0, 5000)) phases.push(phase);
+    };
+    await handshakeIn('old root only');
     const seqBefore = a.p.current()!.bundleVersion as number;
     await env.mock.rotateCa(1.5);
     // Both roots are published before anything is signed by the new one.
     assert.ok(await waitFor(() => splitPemCerts(a.p.current()!.trustBundlePem).length === 2 && splitPemCerts(b.p.current()!.trustBundlePem).length === 2, 1500), 'both sides trust old and new root');
     assert.ok((a.p.current()!.bundleVersion as number) > seqBefore);
     assert.equal(rootOf(a.p.current()!), oldRoot, 'still signed by the old root during the delay');
+    await handshakeIn('both roots trusted');
     // After the switch, renewals chain to the new root.
     assert.ok(await waitFor(() => rootOf(a.p.current()!) !== oldRoot && rootOf(b.p.current()!) !== oldRoot, 5000), 'leaves move to the new root');
+    await handshakeIn('leaves on the new root');
     // The old root leaves once its last leaf expired (at most one TTL after the switch).
     assert.ok(await waitFor(() => splitPemCerts(a.p.current()!.trustBundlePem).length === 1, 5000), 'old root retired');
     assert.notEqual(rootOf(a.p.current()!), oldRoot);
-    await sleep(300);
+    await handshakeIn('old root retired');
     running = false;
     await load;
     assert.deepEqual(failures, [], 'no handshake failed across the rotation');
-    assert.ok(ok > 50, `handshakes kept going (${ok})`);
+    assert.deepEqual(phases, ['old root only', 'both roots trusted', 'leaves on the new root', 'old root retired'], `handshakes kept going (${ok} in all)`);
   } finally {
     running = false;
     server?.close();
