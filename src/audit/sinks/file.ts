@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { KeyObject } from 'node:crypto';
 import type { Logger } from '../../log.js';
@@ -8,6 +8,7 @@ import { ChainedBatch, GENESIS_HASH, type ChainState } from '../chain.js';
 import { signCheckpoint, type CheckpointPayload } from '../checkpoint.js';
 import { auditFileName, listAuditFiles } from '../audit-files.js';
 import { lockDir } from '../dir-lock.js';
+import { readAuditFileTail } from '../file-tail.js';
 
 function stripChain(rec: AuditRecord): AuditRecord {
   const { seq: _s, prevHash: _p, hash: _h, ...rest } = rec;
@@ -85,37 +86,24 @@ export class FileSink implements RecordSink {
     const last = files[files.length - 1];
     if (!last) return;
     const full = path.join(this.o.dir, last);
-    const text = await readFile(full, 'utf8');
-    let good = 0; // bytes of complete, parseable lines
-    let endsWithCheckpoint = false;
-    let lastRec: { seq: number; hash: string } | null = null;
-    let offset = 0;
-    for (const line of text.split('\n')) {
-      const end = offset + Buffer.byteLength(line) + 1;
-      if (end > Buffer.byteLength(text)) break; // no newline: torn
-      let obj: Record<string, unknown>;
-      try { obj = JSON.parse(line) as Record<string, unknown>; } catch { break; }
-      if ('checkpoint' in obj) endsWithCheckpoint = true;
-      else if (typeof obj['seq'] === 'number' && typeof obj['hash'] === 'string') {
-        lastRec = { seq: obj['seq'], hash: obj['hash'] };
-        endsWithCheckpoint = false;
-      }
-      good = end;
-      offset = end;
-    }
+    const tail = await readAuditFileTail(full);
+    const lastRec = tail.last;
     if (lastRec) this.chain = { seq: lastRec.seq, hash: lastRec.hash };
-    const size = Buffer.byteLength(text);
-    if (good < size) {
+    if (tail.goodBytes < tail.size) {
       // A torn last line is a record that was never completely written (crash mid-write).
-      this.o.logger.warn({ sink: this.name, file: last, bytes: size - good }, 'audit file ends in a torn line from an earlier run; cutting it');
+      this.o.logger.warn({ sink: this.name, file: last, bytes: tail.size - tail.goodBytes }, 'audit file ends in a torn line from an earlier run; cutting it');
       const fh = await open(full, 'r+');
-      try { await fh.truncate(good); } finally { await fh.close(); }
+      try { await fh.truncate(tail.goodBytes); } finally { await fh.close(); }
     }
-    if (lastRec && !endsWithCheckpoint) {
+    if (tail.unreadable > 0) {
+      // Complete lines that are not JSON were not cut short by a crash: they stay as evidence.
+      this.o.logger.warn({ sink: this.name, file: last, lines: tail.unreadable }, 'audit file ends in lines that are not JSON; left in place for `meshguard audit verify` to report');
+    }
+    if (lastRec && !tail.endsWithCheckpoint) {
       this.o.logger.warn({ sink: this.name, file: last, seq: lastRec.seq }, 'audit file was left without a final checkpoint (crash); sealing it as recovered');
       this.fh = await open(full, 'a', 0o600);
       this.file = last;
-      this.fileBytes = good;
+      this.fileBytes = tail.goodBytes;
       this.sinceCheckpoint = 1;
       await this.checkpoint('recovered');
       await this.closeFile();

@@ -74,6 +74,40 @@ test('a restart continues the chain; a tail left unsigned by a crash is sealed a
   assert.match(all, /"reason":"recovered"/);
 });
 
+test('a restart cuts a line a crash left half-written and continues the chain after the last whole record', async () => {
+  const keys = await makeKeys();
+  const dir = await newDir();
+  const crashed = await openSink(dir, keys.priv, { checkpointRecords: 100 });
+  await crashed.write([sampleRecord(1), sampleRecord(2)]);
+  const [name] = await listAuditFiles(dir);
+  const { appendFile } = await import('node:fs/promises');
+  await appendFile(path.join(dir, name!), '{"id":"torn","seq":3,"ha');
+  const again = await openSink(dir, keys.priv);
+  await again.write([sampleRecord(3)]);
+  await again.close();
+  const report = await verifyAuditDir(dir, keys.pub);
+  assert.equal(report.ok, true, JSON.stringify(report.firstBad));
+  assert.deepEqual([report.firstSeq, report.lastSeq], [1, 3]);
+  assert.doesNotMatch(await readFile(path.join(dir, name!), 'utf8'), /"torn"/);
+});
+
+test('a restart leaves a whole line that is not JSON in place, and verify names it', async () => {
+  const keys = await makeKeys();
+  const dir = await newDir();
+  const crashed = await openSink(dir, keys.priv, { checkpointRecords: 100 });
+  await crashed.write([sampleRecord(1), sampleRecord(2)]);
+  const [name] = await listAuditFiles(dir);
+  const { appendFile } = await import('node:fs/promises');
+  await appendFile(path.join(dir, name!), 'edited by hand\n');
+  const again = await openSink(dir, keys.priv);
+  await again.write([sampleRecord(3)]);
+  await again.close();
+  assert.match(await readFile(path.join(dir, name!), 'utf8'), /edited by hand\n/);
+  const report = await verifyAuditDir(dir, keys.pub);
+  assert.equal(report.ok, false);
+  assert.equal(report.firstBad?.problem, 'bad-json');
+});
+
 test('no writes, no file; an empty directory does not verify', async () => {
   const keys = await makeKeys();
   const dir = await newDir();
