@@ -32,6 +32,8 @@ export interface LoadRow {
   foreignPct: number;
   memory: Record<string, { rssMb: number; hwmMb: number }>;
   gate: { waitedS: number; busyPct: number };
+  /** Audit records of the run (mirror topologies): written, dropped and spooled during it, queued at its end. */
+  audit?: { written: number; dropped: number; spooled: number; queuedAfter: number };
 }
 
 export interface HsRow {
@@ -126,6 +128,8 @@ export interface LoadSummary {
   sutBusy: number;
   loadBusy: number;
   errors: number;
+  /** Audit records over all runs (mirror topologies only); largest backlog left at a run's end. */
+  audit?: { written: number; dropped: number; spooled: number; queuedAfterMax: number };
 }
 
 export function summarizeLoad(rows: LoadRow[], sutCore: string, loadCore: string): LoadSummary[] {
@@ -159,6 +163,14 @@ export function summarizeLoad(rows: LoadRow[], sutCore: string, loadCore: string
       sutBusy: spread(use.map((r) => r.cores[`cpu${sutCore}`] ?? NaN)).median,
       loadBusy: spread(use.map((r) => r.cores[`cpu${loadCore}`] ?? NaN)).median,
       errors: g.reduce((a, r) => a + r.errors, 0),
+      ...(g.some((r) => r.audit) ? {
+        audit: {
+          written: g.reduce((a, r) => a + (r.audit?.written ?? 0), 0),
+          dropped: g.reduce((a, r) => a + (r.audit?.dropped ?? 0), 0),
+          spooled: g.reduce((a, r) => a + (r.audit?.spooled ?? 0), 0),
+          queuedAfterMax: Math.max(...g.map((r) => r.audit?.queuedAfter ?? 0)),
+        },
+      } : {}),
     });
   }
   return out;
@@ -253,6 +265,15 @@ export function writeReport(outDir: string, res: BenchResults): string {
     );
   }
   L.push('', 'Sidecar CPU/req: utime+stime of outbound + inbound (all threads, /proc) over the requests wrk completed. RSS: after each run (median). foreign: busy CPU on the machine not used by this bench, % of one core, median (max) over repetitions.', '');
+  const mirrored = load.filter((s) => s.audit);
+  if (mirrored.length) {
+    L.push('Audit mirror, all runs (from the sidecars\' admin counters; a run that dropped a record counts as failed):', '');
+    for (const s of mirrored) {
+      const a = s.audit!;
+      L.push(`- ${LABELS[s.topo] ?? s.topo}, c=${s.conns}: ${a.written} records written, ${a.dropped} dropped, ${a.spooled} spooled; at most ${a.queuedAfterMax} still queued when a run ended`);
+    }
+    L.push('');
+  }
 
   L.push('## Where the CPU went (median, % of one core)', '');
   L.push(`| topology | c | CPU${cfg.sutCpu} (SUT) busy | outbound | inbound | upstream app | other pairs (idle) | CPU${cfg.loadCpu} busy | wrk | foreign |`);

@@ -156,6 +156,22 @@ function httpGet(port: number, p = '/', host = ROUTE_HOST): Promise<{ status: nu
   });
 }
 
+/** Audit counters of a pair's sidecars summed (null when no sidecar has a sink): did the mirror keep up? */
+async function auditCounts(r: Running): Promise<{ written: number; dropped: number; spooled: number; queued: number } | null> {
+  let found = false;
+  const sum = { written: 0, dropped: 0, spooled: 0, queued: 0 };
+  for (const spec of r.topo.procs) {
+    if (spec.kind !== 'meshguard' || !spec.adminPort) continue;
+    const m = await httpGet(spec.adminPort, '/stats/prometheus', '127.0.0.1');
+    for (const line of m.body.split('\n')) {
+      const [name, value] = [line.slice(0, line.indexOf('{')), Number(line.slice(line.lastIndexOf(' ') + 1))];
+      const key = ({ audit_written_total: 'written', audit_dropped_total: 'dropped', audit_spooled_total: 'spooled', audit_queued: 'queued' } as const)[name as 'audit_queued'];
+      if (key && Number.isFinite(value)) { sum[key] += value; found = true; }
+    }
+  }
+  return found ? sum : null;
+}
+
 // ------------------------------------------------------------------ processes
 function startProc(spec: ProcSpec, topo: string): number {
   const logFile = path.join(runDir, 'logs', `${topo}-${spec.role}.log`);
@@ -255,9 +271,17 @@ async function measureLoad(rep: number, r: Running, conns: number, upPid: number
   for (let attempt = 0; attempt <= CFG.retries; attempt++) {
     const gate = await quietGate();
     const roles = rolePids(r, upPid);
+    const a0 = await auditCounts(r);
     const s0 = sample(roles);
     const w: WrkResult = await runWrk({ port: r.topo.entry, conns, seconds: CFG.duration, cpu: loadCpu, luaDir: benchSrc });
     const u = usage(s0, sample(roles));
+    const a1 = a0 && await auditCounts(r);
+    const audit = a0 && a1 ? { written: a1.written - a0.written, dropped: a1.dropped - a0.dropped, spooled: a1.spooled - a0.spooled, queuedAfter: a1.queued } : undefined;
+    // A mirror that loses records is not the pipeline the row names: not a measurement.
+    if (audit && audit.dropped > 0 && w.ok) {
+      w.ok = false;
+      w.error = `the audit mirror dropped ${audit.dropped} records (${audit.spooled} spooled)`;
+    }
     const mem: Record<string, { rssMb: number; hwmMb: number }> = {};
     for (const role of ['outbound', 'inbound'] as const) {
       const pids = roles[role];
@@ -288,6 +312,7 @@ async function measureLoad(rep: number, r: Running, conns: number, upPid: number
       cores: u.cores, irqPct: u.irqPct, stealPct: u.stealPct,
       foreignPct: Math.max(0, u.busyPct - ours),
       memory: mem, gate,
+      ...(audit ? { audit } : {}),
     };
     log(
       `rep${rep} ${r.topo.name.padEnd(12)} c=${String(conns).padStart(3)} ${fmtK(w.rps).padStart(6)} req/s p50=${fmtMs(w.p50Us)} p99=${fmtMs(w.p99Us)} ` +
@@ -295,6 +320,7 @@ async function measureLoad(rep: number, r: Running, conns: number, upPid: number
         `cpu[${Object.entries(row.cpuPct).map(([k, v]) => `${k}=${Number.isFinite(v) ? v.toFixed(0) : '?'}`).join(' ')}] ` +
         `cores[${Object.values(u.cores).map((v) => v.toFixed(0)).join('/')}] foreign=${row.foreignPct.toFixed(0)}%` +
         `${mem['inbound'] ? ` rss in=${mem['inbound'].rssMb.toFixed(0)}MB out=${mem['outbound']?.rssMb.toFixed(0)}MB` : ''}` +
+        `${audit ? ` audit written=${audit.written} dropped=${audit.dropped} spooled=${audit.spooled} queued=${audit.queuedAfter}` : ''}` +
         `${attempt ? ` (retry ${attempt})` : ''}${w.ok ? '' : ` ERROR ${w.error}`}`,
     );
     if (!best || row.foreignPct < best.foreignPct) best = row;

@@ -91,3 +91,20 @@ test('summary: a failed run is not counted in the medians and the goal says not 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('summary: the audit mirror\'s records are summed per topology, and a run that dropped records is failed', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'bench-report-'));
+  try {
+    const load = [
+      row('mg-full', 50, 1, 10_000, 9000, { audit: { written: 30_000, dropped: 0, spooled: 0, queuedAfter: 12 } }),
+      row('mg-full', 50, 2, 9_000, 9000, { ok: false, error: 'the audit mirror dropped 500 records (0 spooled)', audit: { written: 26_500, dropped: 500, spooled: 0, queuedAfter: 10_000 } }),
+      row('mg-mtls', 50, 1, 20_000, 3000),
+    ];
+    const md = writeReport(dir, results(load, []));
+    assert.match(md, /- mg full, c=50: 56500 records written, 500 dropped, 0 spooled; at most 10000 still queued when a run ended/);
+    assert.doesNotMatch(md, /- mg mtls, c=50/);
+    assert.match(md, /\| mg full \| 50 \| 10\.0k \[10\.0k–10\.0k\].*\(1 of 2 runs failed\)/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
