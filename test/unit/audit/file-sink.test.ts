@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { verifyAuditDir } from '../../../src/audit/verify.js';
 import { listAuditFiles } from '../../../src/audit/audit-files.js';
-import { makeKeys, openSink, sampleRecord, writeDir, readLines } from './file-helpers.js';
+import { makeKeys, openSink, sampleRecord, writeDir, readLines, type Keys } from './file-helpers.js';
 
 const newDir = () => mkdtemp(path.join(tmpdir(), 'mg-audit-'));
 
@@ -74,35 +74,32 @@ test('a restart continues the chain; a tail left unsigned by a crash is sealed a
   assert.match(all, /"reason":"recovered"/);
 });
 
-test('a restart cuts a line a crash left half-written and continues the chain after the last whole record', async () => {
+/** Two records from a sink that "crashed", then `tail` appended to its file, then a restart that writes record 3. */
+async function restartAfter(tail: string): Promise<{ dir: string; file: string; keys: Keys }> {
   const keys = await makeKeys();
   const dir = await newDir();
   const crashed = await openSink(dir, keys.priv, { checkpointRecords: 100 });
   await crashed.write([sampleRecord(1), sampleRecord(2)]);
   const [name] = await listAuditFiles(dir);
-  const { appendFile } = await import('node:fs/promises');
-  await appendFile(path.join(dir, name!), '{"id":"torn","seq":3,"ha');
+  const file = path.join(dir, name!);
+  await appendFile(file, tail);
   const again = await openSink(dir, keys.priv);
   await again.write([sampleRecord(3)]);
   await again.close();
+  return { dir, file, keys };
+}
+
+test('a restart cuts a line a crash left half-written and continues the chain after the last whole record', async () => {
+  const { dir, file, keys } = await restartAfter('{"id":"torn","seq":3,"ha');
   const report = await verifyAuditDir(dir, keys.pub);
   assert.equal(report.ok, true, JSON.stringify(report.firstBad));
   assert.deepEqual([report.firstSeq, report.lastSeq], [1, 3]);
-  assert.doesNotMatch(await readFile(path.join(dir, name!), 'utf8'), /"torn"/);
+  assert.doesNotMatch(await readFile(file, 'utf8'), /"torn"/);
 });
 
 test('a restart leaves a whole line that is not JSON in place, and verify names it', async () => {
-  const keys = await makeKeys();
-  const dir = await newDir();
-  const crashed = await openSink(dir, keys.priv, { checkpointRecords: 100 });
-  await crashed.write([sampleRecord(1), sampleRecord(2)]);
-  const [name] = await listAuditFiles(dir);
-  const { appendFile } = await import('node:fs/promises');
-  await appendFile(path.join(dir, name!), 'edited by hand\n');
-  const again = await openSink(dir, keys.priv);
-  await again.write([sampleRecord(3)]);
-  await again.close();
-  assert.match(await readFile(path.join(dir, name!), 'utf8'), /edited by hand\n/);
+  const { dir, file, keys } = await restartAfter('edited by hand\n');
+  assert.match(await readFile(file, 'utf8'), /edited by hand\n/);
   const report = await verifyAuditDir(dir, keys.pub);
   assert.equal(report.ok, false);
   assert.equal(report.firstBad?.problem, 'bad-json');
