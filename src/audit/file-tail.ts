@@ -38,7 +38,8 @@ export async function readAuditFileTail(file: string): Promise<AuditFileTail> {
     let bufStart = size;
     let buf = Buffer.alloc(0);
     const readEarlier = async (): Promise<void> => {
-      const n = Math.min(CHUNK, bufStart);
+      // Doubling what is held keeps the copies linear in the bytes read, even for a file of no records.
+      const n = Math.min(Math.max(CHUNK, size - bufStart), bufStart);
       const chunk = Buffer.allocUnsafe(n);
       await readAt(fh, chunk, bufStart - n);
       bufStart -= n;

@@ -50,11 +50,15 @@ test('tail: empty file, a file of one torn line, a file without records', async 
   assert.equal(cps.endsWithCheckpoint, false);
 });
 
-test('tail: lines longer than a read chunk, multi-byte text across chunk edges', async () => {
+test('tail: lines longer than a read chunk, multi-byte text across chunk edges, a long unreadable tail', async () => {
   const big = 'é'.repeat(300_000); // 600 KB of UTF-8: spans three 256 KB reads
   const t = await readAuditFileTail(await file(`${rec(1)}\n${rec(2, big)}\n${'x'.repeat(400_000)}`));
   assert.equal(t.last?.seq, 2);
   assert.equal(t.goodBytes, Buffer.byteLength(`${rec(1)}\n${rec(2, big)}\n`));
+  const junk = await readAuditFileTail(await file(`${rec(7)}\n${'not json\n'.repeat(200_000)}`));
+  assert.equal(junk.last?.seq, 7);
+  assert.equal(junk.unreadable, 200_000);
+  assert.equal(junk.bytesRead, junk.size);
 });
 
 test('tail: a restart reads the end of a 20 MB file, not all of it', async () => {
