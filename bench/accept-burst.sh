@@ -4,12 +4,14 @@
 # outbound → mTLS → nginx (answers 200 itself), and reports each connection's first request apart from
 # the rest. Two modes, interleaved: connections opened while the load starts (as wrk does) and
 # connections opened before it. Sidecar and nginx on CPU 1, the client on CPU 0 (as npm run bench).
-# Needs nginx, wrk and Go (apt-get install nginx wrk golang-go). C=200 REPS=2 DURATION=10 by default.
+# Needs nginx, wrk and Go (apt-get install nginx wrk golang-go). C=200 REPS=2 DURATION=10 WORKERS=1 by
+# default; with WORKERS=2 the cluster primary accepts and passes each connection to a worker.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 C=${C:-200}
 REPS=${REPS:-2}
 DURATION=${DURATION:-10}
+WORKERS=${WORKERS:-1}
 run=bench/run/accept-burst
 mkdir -p "$run"
 GO111MODULE=off go build -o "$run/latclient" bench/latclient/main.go
@@ -42,6 +44,7 @@ certificates: { provider: files, files: { cert: certs/client.pem, key: certs/cli
 outbound:
   listen: 127.0.0.1:19601
   routes: [ { host: backend, endpoints: [127.0.0.1:19602], spiffeIds: [spiffe://example.org/ns/bench/sa/server] } ]
+workers: $WORKERS
 log: { level: warn, access: false }
 CONF
 echo 'wrk.headers["Host"] = "backend"' > "$run/host.lua"
@@ -53,7 +56,7 @@ for rep in $(seq 1 "$REPS"); do
   for mode in under-load opened-before; do
     # Warm-up: JIT and the sidecar's upstream pool at C connections; wrk closes its connections after.
     taskset -c 0 wrk -t1 -c"$C" -d3s -s "$run/host.lua" http://127.0.0.1:19601/ > /dev/null
-    echo "== rep $rep, c=$C, connections $mode"
+    echo "== rep $rep, c=$C, workers $WORKERS, connections $mode"
     flag=; [ "$mode" = opened-before ] && flag=-predial
     GOMAXPROCS=1 taskset -c 0 "$run/latclient" -addr 127.0.0.1:19601 -host backend -c "$C" -d "${DURATION}s" $flag
   done
